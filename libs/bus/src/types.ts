@@ -1,0 +1,76 @@
+import type { GatewayConfig } from '@portway/ir';
+
+/** Identifies one Gateway's config for one cluster. */
+export interface ConfigKey {
+  cluster: string;
+  namespace: string;
+  name: string;
+}
+
+/** A config as stored on the bus. */
+export interface ConfigEntry {
+  key: ConfigKey;
+  /** The bus's own counter for this key: it increases on every publish that changed the content. Not `metadata.generation`. */
+  revision: number;
+  /** Content hash of `config` (sha256 of its canonical JSON). */
+  hash: string;
+  config: GatewayConfig;
+}
+
+/** What an agent reports after trying to apply a config revision. */
+export interface Ack {
+  agent: string;
+  cluster: string;
+  gateway: { namespace: string; name: string };
+  revision: number;
+  hash: string;
+  /** false: the config was refused (invalid, or a listener could not be bound) and the previous one keeps serving. */
+  ok: boolean;
+  /** Listener names serving this revision. */
+  listenersBound: string[];
+  /** Per-listener bind failures and validation errors, for the Gateway's conditions. */
+  errors: AckError[];
+}
+
+export interface AckError {
+  /** Listener name, or absent for config-wide errors. */
+  listener?: string;
+  /** Machine-readable cause: "Invalid", "AddressNotUsable", "PortUnavailable", ... */
+  reason: string;
+  message: string;
+}
+
+export interface Heartbeat {
+  agent: string;
+  cluster: string;
+  /** Milliseconds since the epoch, on the agent's clock. */
+  at: number;
+  /** Revisions the agent serves, per gateway "namespace/name". */
+  serving: Record<string, { revision: number; hash: string }>;
+  ready: boolean;
+}
+
+export type Unsubscribe = () => void;
+
+/**
+ * The bus between the controller and its agents. Two implementations: in-process (standalone
+ * mode) and NATS JetStream. Watchers first receive the current state, then changes.
+ */
+export interface Bus {
+  // ── controller side ──
+  /** Stores a config unless its hash equals the stored one. Resolves with the stored entry (new or unchanged). */
+  putConfig(key: ConfigKey, config: GatewayConfig): Promise<ConfigEntry & { changed: boolean }>;
+  deleteConfig(key: ConfigKey): Promise<void>;
+  /** Current entries (for a controller restart: no republish of what is unchanged). */
+  listConfigs(cluster?: string): Promise<ConfigEntry[]>;
+  onAck(handler: (ack: Ack) => void): Unsubscribe;
+  onHeartbeat(handler: (hb: Heartbeat) => void): Unsubscribe;
+
+  // ── agent side ──
+  /** Calls `handler` with every entry of the cluster, then with each change (`entry` null on deletion). */
+  watchConfigs(cluster: string, handler: (change: { key: ConfigKey; entry: ConfigEntry | null }) => void): Unsubscribe;
+  publishAck(ack: Ack): Promise<void>;
+  publishHeartbeat(hb: Heartbeat): Promise<void>;
+
+  close(): Promise<void>;
+}
