@@ -241,6 +241,12 @@ export const VirtualHostSchema = Type.Object({
   hostname: Str,
   matches: Type.Array(MatchEntrySchema),
   rules: Type.Array(HttpRuleSchema),
+  /**
+   * Hostname of the next, less specific virtual host of the same listener whose rules apply when
+   * none of this one's match (routes with a more specific hostname take precedence, they do not
+   * hide the others). Absent: no fallback, the request gets 404.
+   */
+  fallback: Type.Optional(Str),
 });
 
 // ───────────────────────────── listeners ─────────────────────────────

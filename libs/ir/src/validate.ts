@@ -43,8 +43,12 @@ function checkReferences(config: GatewayConfig): IrError[] {
       if (names.has(l.name)) errors.push({ path: `${lp}/name`, message: `listener name "${l.name}" listed twice` });
       names.add(l.name);
       if (l.protocol === 'HTTP' || l.protocol === 'HTTPS') {
+        const hosts = new Set(l.virtualHosts.map((vh) => vh.hostname));
         l.virtualHosts.forEach((vh, vi) => {
           const vp = `${lp}/virtualHosts/${vi}`;
+          if (vh.fallback !== undefined && !hosts.has(vh.fallback)) {
+            errors.push({ path: `${vp}/fallback`, message: `fallback virtual host "${vh.fallback}" does not exist` });
+          }
           vh.matches.forEach((m, mi) => {
             if (m.rule >= vh.rules.length) errors.push({ path: `${vp}/matches/${mi}/rule`, message: `rule index ${m.rule} out of range` });
             for (const r of [m.path, ...(m.headers ?? []), ...(m.queryParams ?? [])]) {
