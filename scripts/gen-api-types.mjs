@@ -16,6 +16,11 @@ function normalise(schema) {
   if (!schema || typeof schema !== 'object') return schema;
   const s = {};
   for (const [k, v] of Object.entries(schema)) {
+    if (k === 'properties') {
+      // property names are data, not keywords: keep every one (a property may be called "default")
+      s.properties = Object.fromEntries(Object.entries(v).map(([name, sub]) => [name, normalise(sub)]));
+      continue;
+    }
     if (k.startsWith('x-kubernetes-') || ['default', 'format', 'pattern', 'minItems', 'maxItems'].includes(k)) continue;
     s[k] = normalise(v);
   }
