@@ -1,1 +1,2 @@
-export {};
+export * from './translate.js';
+export { parseDuration } from './durations.js';

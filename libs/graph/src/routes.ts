@@ -1,0 +1,280 @@
+import { GATEWAY_GROUP, MCS_GROUP, type ReferenceGrant, type Route, type RouteKind } from '@portway/api';
+import * as cond from './conditions.js';
+import type { Condition } from './conditions.js';
+import { effectiveHostnames } from './hostnames.js';
+import { referenceAllowed } from './reference-grants.js';
+import type { Resources } from './resources.js';
+import { selectorMatches } from './selectors.js';
+import type {
+  BackendRefNode,
+  GatewayNode,
+  ListenerNode,
+  ListenerSetNode,
+  ParentNode,
+  ResolvedBackend,
+  RouteNode,
+  RuleNode,
+} from './types.js';
+
+interface RouteInputs {
+  routes: readonly Route[];
+  gateways: readonly GatewayNode[];
+  listenerSets: readonly ListenerSetNode[];
+  resources: Resources;
+  grants: readonly ReferenceGrant[];
+  routeKinds: readonly RouteKind[];
+}
+
+type ParentRefSpec = { group?: string; kind?: string; namespace?: string; name: string; sectionName?: string; port?: number };
+type BackendRefSpec = { group?: string; kind?: string; namespace?: string; name: string; port?: number; weight?: number; filters?: unknown[] };
+type FilterSpec = { type: string; requestMirror?: { backendRef: BackendRefSpec }; extensionRef?: { group: string; kind: string; name: string } };
+type RuleSpec = { name?: string; backendRefs?: BackendRefSpec[]; filters?: FilterSpec[] };
+
+/**
+ * Builds every route of a supported kind: binds each parentRef to the listeners that accept the
+ * route (sectionName/port, allowed namespaces and kinds, hostname intersection), resolves
+ * backendRefs, and counts attached routes on listeners. Routes that reference none of Portway's
+ * parents are left out (no status is written for them).
+ */
+export function buildRoutes(inputs: RouteInputs): RouteNode[] {
+  const gateways = new Map(inputs.gateways.map((g) => [g.key, g]));
+  const sets = new Map(inputs.listenerSets.map((s) => [s.key, s]));
+  const out: RouteNode[] = [];
+
+  for (const route of inputs.routes) {
+    if (!inputs.routeKinds.includes(route.kind)) continue;
+    const namespace = route.metadata.namespace ?? 'default';
+    const parents: ParentNode[] = [];
+    const parentRefs = (route.spec.parentRefs ?? []) as ParentRefSpec[];
+    parentRefs.forEach((p, index) => {
+      const ref = {
+        group: p.group ?? GATEWAY_GROUP,
+        kind: p.kind ?? 'Gateway',
+        namespace: p.namespace ?? namespace,
+        name: p.name,
+        ...(p.sectionName !== undefined ? { sectionName: p.sectionName } : {}),
+        ...(p.port !== undefined ? { port: p.port } : {}),
+      };
+      if (ref.group !== GATEWAY_GROUP) return;
+      const parentKey = `${ref.namespace}/${ref.name}`;
+      let gatewayKey: string;
+      let listeners: readonly ListenerNode[];
+      if (ref.kind === 'Gateway') {
+        const gw = gateways.get(parentKey);
+        if (!gw) return;
+        gatewayKey = gw.key;
+        // Routes bound to a Gateway attach to its own listeners only, not to its ListenerSets'.
+        listeners = gw.listeners.filter((l) => l.owner.kind === 'Gateway');
+      } else if (ref.kind === 'ListenerSet') {
+        const ls = sets.get(parentKey);
+        if (!ls?.gateway) return;
+        gatewayKey = ls.gateway;
+        listeners = ls.listeners;
+      } else {
+        return;
+      }
+      parents.push(attach(route, namespace, ref, index, gatewayKey, listeners, inputs.resources));
+    });
+    if (parents.length === 0) continue;
+
+    const rules = buildRules(route, namespace, inputs);
+    const problem = firstProblem(rules);
+    const node: RouteNode = {
+      source: route,
+      kind: route.kind,
+      key: `${namespace}/${route.metadata.name}`,
+      parents,
+      rules,
+      resolvedRefs: problem ?? cond.routeResolvedRefs(),
+    };
+    for (const p of parents) p.conditions.push(node.resolvedRefs);
+    out.push(node);
+  }
+
+  countAttachedRoutes(out, inputs.gateways, inputs.listenerSets);
+  return out;
+}
+
+function attach(
+  route: Route,
+  namespace: string,
+  ref: ParentNode['ref'],
+  index: number,
+  gateway: string,
+  listeners: readonly ListenerNode[],
+  resources: Resources,
+): ParentNode {
+  const parent: ParentNode = { ref, index, gateway, accepted: false, conditions: [], attachments: [] };
+  const candidates = listeners.filter(
+    (l) => (ref.sectionName === undefined || l.name === ref.sectionName) && (ref.port === undefined || l.port === ref.port),
+  );
+  if (candidates.length === 0) {
+    const what = [ref.sectionName !== undefined ? `sectionName "${ref.sectionName}"` : '', ref.port !== undefined ? `port ${ref.port}` : '']
+      .filter(Boolean)
+      .join(' and ');
+    parent.conditions.push(cond.routeNoMatchingParent(`No listener of ${ref.kind} ${ref.namespace}/${ref.name} matches ${what || 'the parentRef'}`));
+    return parent;
+  }
+  const routeHostnames = 'hostnames' in route.spec ? (route.spec.hostnames as string[] | undefined) : undefined;
+  let allowedSomewhere = false;
+  for (const l of candidates) {
+    if (!l.accepted) continue;
+    if (!l.supportedKinds.some((k) => k.kind === route.kind)) continue;
+    if (!namespaceAllowed(l, namespace, resources)) continue;
+    allowedSomewhere = true;
+    const hostnames = route.kind === 'TCPRoute' || route.kind === 'UDPRoute' ? ['*'] : effectiveHostnames(l.hostname, routeHostnames);
+    if (hostnames.length === 0) continue;
+    parent.attachments.push({ listener: l.key, hostnames });
+  }
+  if (parent.attachments.length > 0) {
+    parent.accepted = true;
+    parent.conditions.push(cond.routeAccepted());
+  } else if (allowedSomewhere) {
+    parent.conditions.push(
+      cond.routeNoMatchingListenerHostname(`No hostname of the route intersects the hostname of a listener of ${ref.namespace}/${ref.name}`),
+    );
+  } else {
+    parent.conditions.push(
+      cond.routeNotAllowedByListeners(`No listener of ${ref.kind} ${ref.namespace}/${ref.name} allows ${route.kind} from namespace ${namespace}`),
+    );
+  }
+  return parent;
+}
+
+function namespaceAllowed(l: ListenerNode, routeNamespace: string, resources: Resources): boolean {
+  switch (l.allowedNamespaces.from) {
+    case 'All':
+      return true;
+    case 'Same':
+      return routeNamespace === l.owner.namespace;
+    case 'Selector':
+      return selectorMatches(l.allowedNamespaces.selector, resources.namespaceLabels(routeNamespace));
+    default:
+      return false;
+  }
+}
+
+function countAttachedRoutes(routes: readonly RouteNode[], gateways: readonly GatewayNode[], sets: readonly ListenerSetNode[]): void {
+  const listeners = new Map<string, ListenerNode>();
+  for (const g of gateways) for (const l of g.listeners) listeners.set(l.key, l);
+  for (const s of sets) for (const l of s.listeners) listeners.set(l.key, l);
+  for (const r of routes) {
+    const keys = new Set(r.parents.flatMap((p) => p.attachments.map((a) => a.listener)));
+    for (const k of keys) {
+      const l = listeners.get(k);
+      if (l) l.attachedRoutes++;
+    }
+  }
+}
+
+// ───────────────────────────── rules and backends ─────────────────────────────
+
+function buildRules(route: Route, namespace: string, inputs: RouteInputs): RuleNode[] {
+  const rules = ((route.spec as { rules?: RuleSpec[] }).rules ?? []) as RuleSpec[];
+  return rules.map((rule, index) => {
+    const node: RuleNode = {
+      index,
+      ...(rule.name !== undefined ? { name: rule.name } : {}),
+      backendRefs: (rule.backendRefs ?? []).map((b) => resolveBackendRef(route, namespace, b, inputs)),
+      mirrors: {},
+    };
+    (rule.filters ?? []).forEach((f, fi) => {
+      if (f.type === 'RequestMirror' && f.requestMirror) {
+        node.mirrors[fi] = resolveBackendRef(route, namespace, f.requestMirror.backendRef, inputs);
+      } else if (f.type === 'ExtensionRef') {
+        const e = f.extensionRef;
+        node.problem ??= cond.routeInvalidKind(
+          `ExtensionRef filter ${e ? `${e.group}/${e.kind} ${e.name}` : ''} is not supported: matching requests get 500`,
+        );
+      }
+    });
+    return node;
+  });
+}
+
+function firstProblem(rules: readonly RuleNode[]): Condition | undefined {
+  for (const r of rules) {
+    if (r.problem) return r.problem;
+    for (const b of r.backendRefs) if (b.problem) return b.problem;
+    for (const m of Object.values(r.mirrors)) if (m.problem) return m.problem;
+  }
+  return undefined;
+}
+
+function resolveBackendRef(route: Route, routeNamespace: string, ref: BackendRefSpec, inputs: RouteInputs): BackendRefNode {
+  const group = ref.group ?? '';
+  const kind = ref.kind ?? 'Service';
+  const namespace = ref.namespace ?? routeNamespace;
+  const weight = ref.weight ?? 1;
+  const filters = ref.filters ?? [];
+  const where = `${namespace}/${ref.name}`;
+  const fail = (problem: Condition): BackendRefNode => ({ weight, problem, filters });
+
+  const isService = group === '' && kind === 'Service';
+  const isImport = group === MCS_GROUP && kind === 'ServiceImport';
+  if (!isService) {
+    return fail(
+      cond.routeInvalidKind(
+        isImport
+          ? `backendRef ${where}: ServiceImport backends are not supported yet`
+          : `backendRef ${where}: unsupported kind ${group ? `${group}/` : ''}${kind}`,
+      ),
+    );
+  }
+  const allowed = referenceAllowed(
+    inputs.grants,
+    { group: GATEWAY_GROUP, kind: route.kind, namespace: routeNamespace },
+    { group, kind, namespace, name: ref.name },
+  );
+  if (!allowed) {
+    return fail(cond.routeRefNotPermitted(`backendRef ${kind} ${where} is in another namespace and no ReferenceGrant allows the reference`));
+  }
+  const backend = resolveService(namespace, ref.name, ref.port, inputs.resources);
+  if (typeof backend === 'string') return fail(cond.routeBackendNotFound(backend));
+  return { weight, backend, filters };
+}
+
+/** Resolves a Service port to its endpoints (from the EndpointSlices labelled with the Service name). */
+export function resolveService(
+  namespace: string,
+  name: string,
+  port: number | undefined,
+  resources: Resources,
+): ResolvedBackend | string {
+  const svc = resources.get('Service', namespace, name);
+  if (!svc) return `Service ${namespace}/${name} does not exist`;
+  if (port === undefined) return `backendRef to Service ${namespace}/${name} has no port`;
+  const svcPort = svc.spec?.ports?.find((p) => p.port === port && (p.protocol ?? 'TCP') !== 'SCTP');
+  if (!svcPort) return `Service ${namespace}/${name} has no port ${port}`;
+  const endpoints: ResolvedBackend['endpoints'] = [];
+  const seen = new Set<string>();
+  for (const slice of resources.snapshot.EndpointSlice) {
+    if (slice.metadata.namespace !== namespace) continue;
+    if (slice.metadata.labels?.['kubernetes.io/service-name'] !== name) continue;
+    const slicePort = (slice.ports ?? []).find((p) => (p.name ?? '') === (svcPort.name ?? '') && (p.protocol ?? 'TCP') === (svcPort.protocol ?? 'TCP'));
+    const target = slicePort?.port ?? (typeof svcPort.targetPort === 'number' ? svcPort.targetPort : undefined);
+    if (target === undefined) continue;
+    for (const ep of slice.endpoints ?? []) {
+      for (const address of ep.addresses ?? []) {
+        const k = `${address}:${target}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        endpoints.push({
+          address,
+          port: target,
+          ready: ep.conditions?.ready !== false,
+          ...(ep.zone ? { zone: ep.zone } : {}),
+        });
+      }
+    }
+  }
+  endpoints.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
+  return {
+    kind: 'Service',
+    namespace,
+    name,
+    port,
+    ...(svcPort.appProtocol ? { appProtocol: svcPort.appProtocol } : {}),
+    endpoints,
+  };
+}

@@ -1,0 +1,208 @@
+import type { Condition, Graph, ListenerNode } from '@portway/graph';
+import * as cond from '@portway/graph';
+
+/** A condition as written to status. */
+export interface StatusCondition extends Condition {
+  observedGeneration: number;
+  lastTransitionTime: string;
+}
+
+/** What the data plane reports for one Gateway (from the lifecycle actors). */
+export interface GatewayProgrammedInput {
+  /** The Gateway's Programmed condition, already decided (Pending while agents have not acked). */
+  condition: Condition;
+  /** Per listener key: whether agents serve it, or why not. */
+  listeners: Record<string, { programmed: boolean; reason?: string; message?: string }>;
+}
+
+export interface PrepareStatusInput {
+  graph: Graph;
+  controllerName: string;
+  /** `status.supportedFeatures` of Portway's GatewayClasses (from the feature registry). */
+  supportedFeatures: readonly string[];
+  /** Addresses assigned per Gateway key, and the Gateways that could not get one. */
+  addresses: Readonly<Record<string, readonly string[]>>;
+  addressProblems: Readonly<Record<string, Condition>>;
+  /** Programmed state per Gateway key; a Gateway absent here is Pending. */
+  programmed: Readonly<Record<string, GatewayProgrammedInput>>;
+  /** Current status of each object, by "Kind/namespace/name", to keep lastTransitionTime and foreign route parents. */
+  previous: Readonly<Record<string, unknown>>;
+  /** RFC 3339 time used for conditions whose status changed. */
+  now: string;
+}
+
+/** The status Portway wants an object to have. */
+export interface StatusUpdate {
+  kind: string;
+  namespace?: string;
+  name: string;
+  status: Record<string, unknown>;
+}
+
+export const statusKey = (kind: string, namespace: string | undefined, name: string) => `${kind}/${namespace ?? ''}/${name}`;
+
+/**
+ * Computes the status of every object Portway manages, without side effects:
+ * graph conditions + programmed state → conditions stamped with the object's current
+ * `observedGeneration` (all at once, so no condition lags a generation behind) and a
+ * `lastTransitionTime` that only moves when a condition's status changes.
+ */
+export function prepareStatus(input: PrepareStatusInput): StatusUpdate[] {
+  const out: StatusUpdate[] = [];
+  const stamp = (kind: string, o: { metadata: { namespace?: string; name: string; generation?: number } }, conds: Condition[], previousConds?: unknown) =>
+    stampConditions(conds, o.metadata.generation ?? 1, (previousConds as StatusCondition[] | undefined) ?? previousOf(input, kind, o)?.conditions, input.now);
+
+  for (const gc of input.graph.gatewayClasses) {
+    out.push({
+      kind: 'GatewayClass',
+      name: gc.source.metadata.name,
+      status: {
+        conditions: stamp('GatewayClass', gc.source, gc.conditions),
+        ...(gc.accepted ? { supportedFeatures: input.supportedFeatures.map((name) => ({ name })) } : {}),
+      },
+    });
+  }
+
+  for (const gw of input.graph.gateways) {
+    const prev = previousOf(input, 'Gateway', gw.source);
+    const programmed = gatewayProgrammed(input, gw.key, gw.accepted);
+    const listenerStatus = (l: ListenerNode, prevListeners: unknown) => ({
+      name: l.name,
+      supportedKinds: l.supportedKinds.map((k) => ({ group: k.group, kind: k.kind })),
+      attachedRoutes: l.attachedRoutes,
+      conditions: stampConditions(
+        [...l.conditions, listenerProgrammed(l, input.programmed[gw.key], gw.accepted)],
+        gw.source.metadata.generation ?? 1,
+        (prevListeners as { name: string; conditions: StatusCondition[] }[] | undefined)?.find((p) => p.name === l.name)?.conditions,
+        input.now,
+      ),
+    });
+    const addresses = input.addresses[gw.key] ?? [];
+    out.push({
+      kind: 'Gateway',
+      namespace: gw.source.metadata.namespace,
+      name: gw.source.metadata.name,
+      status: {
+        ...(addresses.length ? { addresses: addresses.map((value) => ({ type: 'IPAddress', value })) } : {}),
+        conditions: stamp('Gateway', gw.source, [...gw.conditions, programmed], prev?.conditions),
+        listeners: gw.listeners.filter((l) => l.owner.kind === 'Gateway').map((l) => listenerStatus(l, prev?.listeners)),
+        ...(gw.source.spec.allowedListeners ? { attachedListenerSets: gw.attachedListenerSets.length } : {}),
+      },
+    });
+  }
+
+  for (const ls of input.graph.listenerSets) {
+    const prev = previousOf(input, 'ListenerSet', ls.source);
+    const gwProgrammed = ls.gateway ? input.programmed[ls.gateway] : undefined;
+    const accepted = ls.conditions.find((c) => c.type === 'Accepted')!;
+    const programmed =
+      accepted.status !== 'True'
+        ? { type: 'Programmed', status: 'False' as const, reason: accepted.reason, message: accepted.message }
+        : gatewayProgrammed(input, ls.gateway!, true);
+    out.push({
+      kind: 'ListenerSet',
+      namespace: ls.source.metadata.namespace,
+      name: ls.source.metadata.name,
+      status: {
+        conditions: stamp('ListenerSet', ls.source, [...ls.conditions, programmed], prev?.conditions),
+        listeners: ls.listeners.map((l) => ({
+          name: l.name,
+          supportedKinds: l.supportedKinds.map((k) => ({ group: k.group, kind: k.kind })),
+          attachedRoutes: l.attachedRoutes,
+          conditions: stampConditions(
+            [...l.conditions, listenerProgrammed(l, gwProgrammed, accepted.status === 'True')],
+            ls.source.metadata.generation ?? 1,
+            (prev?.listeners as { name: string; conditions: StatusCondition[] }[] | undefined)?.find((p) => p.name === l.name)?.conditions,
+            input.now,
+          ),
+        })),
+      },
+    });
+  }
+
+  for (const r of input.graph.routes) {
+    const prev = previousOf(input, r.kind, r.source);
+    const prevParents = (prev?.parents as RouteParentStatus[] | undefined) ?? [];
+    const ours: RouteParentStatus[] = r.parents.map((p) => {
+      const parentRef = {
+        group: p.ref.group,
+        kind: p.ref.kind,
+        namespace: p.ref.namespace,
+        name: p.ref.name,
+        ...(p.ref.sectionName !== undefined ? { sectionName: p.ref.sectionName } : {}),
+        ...(p.ref.port !== undefined ? { port: p.ref.port } : {}),
+      };
+      const previousEntry = prevParents.find((pp) => pp.controllerName === input.controllerName && sameParentRef(pp.parentRef, parentRef));
+      return {
+        parentRef,
+        controllerName: input.controllerName,
+        conditions: stampConditions(p.conditions, r.source.metadata.generation ?? 1, previousEntry?.conditions, input.now),
+      };
+    });
+    // Parent statuses written by other controllers are kept as they are.
+    const foreign = prevParents.filter((pp) => pp.controllerName !== input.controllerName);
+    out.push({ kind: r.kind, namespace: r.source.metadata.namespace, name: r.source.metadata.name, status: { parents: [...foreign, ...ours] } });
+  }
+  return out;
+}
+
+interface RouteParentStatus {
+  parentRef: Record<string, unknown>;
+  controllerName: string;
+  conditions: StatusCondition[];
+}
+
+function sameParentRef(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return ['group', 'kind', 'namespace', 'name', 'sectionName', 'port'].every((k) => a[k] === b[k]);
+}
+
+function previousOf(
+  input: PrepareStatusInput,
+  kind: string,
+  o: { metadata: { namespace?: string; name: string } },
+): Record<string, unknown> & { conditions?: StatusCondition[] } | undefined {
+  return input.previous[statusKey(kind, o.metadata.namespace, o.metadata.name)] as never;
+}
+
+function gatewayProgrammed(input: PrepareStatusInput, key: string, accepted: boolean): Condition {
+  if (!accepted) return cond.programmedInvalid('The Gateway is not accepted');
+  const problem = input.addressProblems[key];
+  if (problem) return problem;
+  return input.programmed[key]?.condition ?? cond.programmedPending('Waiting for the data plane to serve this generation');
+}
+
+function listenerProgrammed(l: ListenerNode, programmed: GatewayProgrammedInput | undefined, parentAccepted: boolean): Condition {
+  const acceptedCond = l.conditions.find((c) => c.type === 'Accepted');
+  if (!l.accepted) return { type: 'Programmed', status: 'False', reason: acceptedCond?.reason ?? 'Invalid', message: acceptedCond?.message ?? 'Listener is not accepted' };
+  if (!parentAccepted) return cond.programmedInvalid('The parent is not accepted');
+  if (!cond.isServable(l)) return cond.programmedInvalid('The listener has unresolved references');
+  const p = programmed?.listeners[l.key];
+  if (!p) return cond.programmedPending('Waiting for the data plane to serve this listener');
+  if (p.programmed) return cond.listenerProgrammed();
+  return { type: 'Programmed', status: 'False', reason: p.reason ?? 'Pending', message: p.message ?? 'Not served yet' };
+}
+
+/**
+ * Stamps conditions with the object's generation, keeping a condition's previous
+ * `lastTransitionTime` when its status did not change. Duplicate types: the last one wins.
+ */
+export function stampConditions(
+  conds: readonly Condition[],
+  generation: number,
+  previous: readonly StatusCondition[] | undefined,
+  now: string,
+): StatusCondition[] {
+  const byType = new Map<string, Condition>();
+  for (const c of conds) byType.set(c.type, c);
+  return [...byType.values()].map((c) => {
+    const prev = previous?.find((p) => p.type === c.type);
+    return {
+      type: c.type,
+      status: c.status,
+      reason: c.reason,
+      message: c.message,
+      observedGeneration: generation,
+      lastTransitionTime: prev && prev.status === c.status ? prev.lastTransitionTime : now,
+    };
+  });
+}

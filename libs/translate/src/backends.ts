@@ -1,0 +1,61 @@
+import type { ResolvedBackend } from '@portway/graph';
+import type { Backend } from '@portway/ir';
+
+/**
+ * The backends of one gateway config, by id. A Service port used by several rules is one entry
+ * (one connection pool per endpoint in the agent).
+ */
+export class BackendTable {
+  readonly entries: Record<string, Backend> = {};
+
+  /** Adds (or finds) the backend and returns its id. gRPC rules always speak HTTP/2 to the backend. */
+  add(b: ResolvedBackend, grpc = false): string {
+    let protocol = backendProtocol(b.appProtocol);
+    let id = `${b.kind}/${b.namespace}/${b.name}:${b.port}`;
+    if (grpc && protocol === 'HTTP1') {
+      protocol = 'H2C';
+      id += '/h2c';
+    }
+    if (b.tls) {
+      protocol = protocol === 'H2C' ? 'H2' : protocol;
+      id += '/tls';
+    }
+    if (!this.entries[id]) {
+      this.entries[id] = {
+        id,
+        protocol,
+        endpoints: b.endpoints.map((e) => ({
+          address: e.address,
+          port: e.port,
+          ready: e.ready,
+          ...(e.zone ? { zone: e.zone } : {}),
+          ...(e.cluster ? { cluster: e.cluster } : {}),
+        })),
+        ...(b.tls
+          ? {
+              tls: {
+                serverName: b.tls.hostname,
+                ...(b.tls.caCertificates.length ? { caCertificates: b.tls.caCertificates } : {}),
+                ...(b.tls.systemCAs ? { systemCAs: true } : {}),
+                ...(b.tls.subjectAltNames.length ? { subjectAltNames: b.tls.subjectAltNames } : {}),
+              },
+            }
+          : {}),
+      };
+    }
+    return id;
+  }
+}
+
+/** Service port `appProtocol` to the protocol the agent speaks to the backend. */
+function backendProtocol(appProtocol: string | undefined): Backend['protocol'] {
+  switch (appProtocol) {
+    case 'kubernetes.io/h2c':
+      return 'H2C';
+    case 'kubernetes.io/ws':
+    case 'kubernetes.io/wss':
+      return 'WebSocket';
+    default:
+      return 'HTTP1';
+  }
+}
