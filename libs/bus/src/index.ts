@@ -1,1 +1,2 @@
-export {};
+export type * from './types.js';
+export { InProcessBus } from './in-process-bus.js';
