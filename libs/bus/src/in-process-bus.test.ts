@@ -51,8 +51,9 @@ describe('InProcessBus', () => {
       throw new Error('boom');
     });
     bus.onAck((a) => acks.push(a.revision));
-    await bus.publishAck({ agent: 'a', cluster: '', gateway: { namespace: 'default', name: 'gw' }, revision: 7, hash: 'h', ok: true, listenersBound: [], errors: [] });
-    expect(acks).toEqual([]);
+    const published = bus.publishAck({ agent: 'a', cluster: '', gateway: { namespace: 'default', name: 'gw' }, revision: 7, hash: 'h', ok: true, listenersBound: [], errors: [] });
+    expect(acks).toEqual([]); // not delivered inside the publisher's stack
+    await published;
     await settle();
     expect(errors).toHaveLength(1);
     expect(acks).toEqual([7]);
