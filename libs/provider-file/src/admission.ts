@@ -1,0 +1,83 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { AnyObject, ObjectMeta } from '@portway/api';
+import { identityOf } from './object-identity.js';
+
+/** The metadata fields an API server owns; values given in a file are replaced. */
+const SERVER_FIELDS = ['uid', 'generation', 'resourceVersion', 'managedFields', 'selfLink'] as const;
+
+interface Entry {
+  /** The object as the file gave it, without status and server-owned metadata. */
+  input: AnyObject;
+  /** The object as admitted (what the source reports). */
+  output: AnyObject;
+  uid: string;
+  firstSeen: string;
+  generation: number;
+}
+
+/**
+ * Fills in what an API server would, across successive versions of the folder:
+ * - `metadata.uid`: new when an object first appears (again after delete + create), then stable;
+ * - `metadata.creationTimestamp`: the file's value if it gives one, else when the object was first
+ *   seen (RFC 3339, whole seconds), stable across edits;
+ * - `metadata.generation`: 1 on create, +1 only when `spec` changes (deep comparison);
+ * - `metadata.resourceVersion`: a counter, bumped on every change of the object.
+ * `status` in the files is dropped: status is Portway's output. An unchanged object is returned
+ * as the same object as before.
+ */
+export class Admission {
+  private readonly entries = new Map<string, Entry>();
+  private counter = 0;
+
+  constructor(
+    private readonly now: () => Date,
+    private readonly newUid: () => string,
+  ) {}
+
+  /** Admits the folder's current objects (identities are unique); objects missing from `objects` are forgotten. */
+  admit(objects: readonly AnyObject[]): AnyObject[] {
+    const seen = new Set<string>();
+    const out: AnyObject[] = [];
+    for (const raw of objects) {
+      const id = identityOf(raw);
+      seen.add(id);
+      const input = stripServerFields(raw);
+      const prev = this.entries.get(id);
+      if (prev && isDeepStrictEqual(prev.input, input)) {
+        out.push(prev.output);
+        continue;
+      }
+      const uid = prev?.uid ?? this.newUid();
+      const firstSeen = prev?.firstSeen ?? rfc3339Seconds(this.now());
+      const generation = !prev ? 1 : isDeepStrictEqual(specOf(prev.input), specOf(input)) ? prev.generation : prev.generation + 1;
+      const metadata: ObjectMeta = {
+        ...input.metadata,
+        uid,
+        creationTimestamp: input.metadata.creationTimestamp ?? firstSeen,
+        generation,
+        resourceVersion: String(++this.counter),
+      };
+      const output = { ...input, metadata } as AnyObject;
+      this.entries.set(id, { input, output, uid, firstSeen, generation });
+      out.push(output);
+    }
+    for (const id of [...this.entries.keys()]) if (!seen.has(id)) this.entries.delete(id);
+    return out;
+  }
+}
+
+function stripServerFields(o: AnyObject): AnyObject {
+  const { status: _status, ...rest } = o as AnyObject & { status?: unknown };
+  const metadata: ObjectMeta & Record<string, unknown> = { ...o.metadata };
+  for (const f of SERVER_FIELDS) delete metadata[f];
+  return { ...rest, metadata } as AnyObject;
+}
+
+function specOf(o: AnyObject): unknown {
+  return (o as { spec?: unknown }).spec;
+}
+
+/** `2024-05-01T12:00:00Z`: RFC 3339 with whole seconds, as Kubernetes writes timestamps. */
+export function rfc3339Seconds(d: Date): string {
+  return d.toISOString().replace(/\.\d+Z$/, 'Z');
+}

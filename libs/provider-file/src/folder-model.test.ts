@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { FolderModel } from './folder-model.js';
+import { yamlDecode } from '../test/yaml-decode.js';
+import { configMap, docs, gateway, route } from '../test/manifests.js';
+
+const model = () => {
+  let n = 0;
+  return new FolderModel('/cfg', yamlDecode, () => new Date('2025-01-01T00:00:00Z'), () => `uid-${++n}`);
+};
+const names = (s: { objects: { kind: string; metadata: { name: string } }[] } | undefined) =>
+  s?.objects.map((o) => `${o.kind}/${o.metadata.name}`);
+
+describe('FolderModel', () => {
+  it('merges files in path order, then document order', () => {
+    const m = model();
+    m.read('b.yaml', docs(route('r2'), route('r1')));
+    m.read('a.yaml', gateway('gw'));
+    m.read('a/z.yaml', configMap('c', { k: 'v' }));
+    const s = m.commit();
+    expect(names(s)).toEqual(['Gateway/gw', 'ConfigMap/c', 'HTTPRoute/r2', 'HTTPRoute/r1']);
+    expect(s?.errors).toEqual([]);
+    expect(s?.version).toBe(1);
+  });
+
+  it('reports nothing when a batch changes nothing', () => {
+    const m = model();
+    m.read('a.yaml', gateway('gw'));
+    expect(m.commit()?.version).toBe(1);
+    m.read('a.yaml', gateway('gw'));
+    expect(m.commit()).toBeUndefined();
+  });
+
+  it('keeps the last good objects of a malformed file, reports the error with its line, and clears it when fixed', () => {
+    const m = model();
+    m.read('a.yaml', docs(gateway('gw'), route('r1')));
+    const good = m.commit()!;
+    m.read('a.yaml', docs(gateway('gw'), 'kind: HTTPRoute\nmetadata: {name: r1\n'));
+    const broken = m.commit()!;
+    expect(names(broken)).toEqual(['Gateway/gw', 'HTTPRoute/r1']);
+    expect(broken.objects[1]).toBe(good.objects[1]);
+    expect(broken.errors).toHaveLength(1);
+    expect(broken.errors[0]).toMatchObject({ file: '/cfg/a.yaml', index: 1 });
+    expect(broken.errors[0]!.line).toBeGreaterThan(13);
+    m.read('a.yaml', docs(gateway('gw'), route('r1', { path: '/v2' })));
+    const fixed = m.commit()!;
+    expect(fixed.errors).toEqual([]);
+    expect(fixed.objects[1]!.metadata.generation).toBe(2);
+  });
+
+  it('keeps the last good version of an invalid object; an invalid new object is absent; both errors are reported', () => {
+    const m = model();
+    m.read('a.yaml', gateway('gw', { port: 80 }));
+    const good = m.commit()!;
+    m.read('a.yaml', docs(gateway('gw', { port: 'eighty' }), gateway('gw2', { port: 0 })));
+    const s = m.commit()!;
+    expect(names(s)).toEqual(['Gateway/gw']);
+    expect(s.objects[0]).toBe(good.objects[0]);
+    expect(s.errors.map((e) => [e.name, e.path])).toEqual([
+      ['gw', 'spec.listeners[0].port'],
+      ['gw2', 'spec.listeners[0].port'],
+    ]);
+    // Removing the invalid object from a file that is otherwise fine removes its last good version too.
+    m.read('a.yaml', gateway('gw3'));
+    expect(names(m.commit())).toEqual(['Gateway/gw3']);
+  });
+
+  it('the same object in two files: the first path wins and the other is an error naming both', () => {
+    const m = model();
+    m.read('b.yaml', gateway('gw', { port: 81 }));
+    m.read('a.yaml', gateway('gw', { port: 80 }));
+    const s = m.commit()!;
+    expect(s.objects).toHaveLength(1);
+    expect((s.objects[0] as { spec: { listeners: { port: number }[] } }).spec.listeners[0]!.port).toBe(80);
+    expect(s.errors).toHaveLength(1);
+    expect(s.errors[0]).toMatchObject({ file: '/cfg/b.yaml', kind: 'Gateway', namespace: 'default', name: 'gw' });
+    expect(s.errors[0]!.message).toContain('/cfg/a.yaml');
+    m.remove('a.yaml');
+    const after = m.commit()!;
+    expect(after.errors).toEqual([]);
+    expect((after.objects[0] as { spec: { listeners: { port: number }[] } }).spec.listeners[0]!.port).toBe(81);
+  });
+
+  it('the same object twice in one file: the first document wins', () => {
+    const m = model();
+    m.read('a.yaml', docs(route('r', { path: '/one' }), route('r', { path: '/two' })));
+    const s = m.commit()!;
+    expect(s.objects).toHaveLength(1);
+    expect(s.errors[0]).toMatchObject({ index: 1, name: 'r' });
+    expect(s.errors[0]!.message).toContain('documents 1 and 2');
+  });
+
+  it('a decoder that throws is a file error and the objects stay', () => {
+    let n = 0;
+    const m = new FolderModel('/cfg', (text, file) => {
+      if (text.includes('boom')) throw new Error('decoder exploded');
+      return yamlDecode(text, file);
+    }, () => new Date(0), () => `u${++n}`);
+    m.read('a.yaml', gateway('gw'));
+    m.commit();
+    m.read('a.yaml', 'boom');
+    const s = m.commit()!;
+    expect(names(s)).toEqual(['Gateway/gw']);
+    expect(s.errors[0]!.message).toContain('decoder exploded');
+  });
+});

@@ -1,0 +1,104 @@
+import { isDeepStrictEqual } from 'node:util';
+import { join } from 'node:path';
+import type { AnyObject } from '@portway/api';
+import { Admission } from './admission.js';
+import { applyRead, applyReadFailure, emptyContribution, nameFields, type FileContribution } from './file-contribution.js';
+import { describeObject } from './object-identity.js';
+import type { Decode, SourceError, SourceState } from './source-types.js';
+
+/**
+ * The folder as last read: one contribution per file, merged into one state. The same object in
+ * two files: the first file in path order wins, the other gets an error naming both files.
+ */
+export class FolderModel {
+  private readonly files = new Map<string, FileContribution>();
+  private readonly admission: Admission;
+  private last: SourceState | undefined;
+  private folderError: SourceError | undefined;
+
+  constructor(
+    private readonly dir: string,
+    private readonly decode: Decode,
+    now: () => Date,
+    newUid: () => string,
+  ) {
+    this.admission = new Admission(now, newUid);
+  }
+
+  /** The display path of a file given by its path relative to the folder. */
+  displayPath(rel: string): string {
+    return join(this.dir, rel);
+  }
+
+  /** Whether the file currently contributes any object. */
+  hasObjects(rel: string): boolean {
+    return (this.files.get(rel)?.objects.size ?? 0) > 0;
+  }
+
+  /** Applies a read of a file's text. */
+  read(rel: string, text: string): void {
+    this.files.set(rel, applyRead(this.contribution(rel), text, this.decode));
+  }
+
+  /** Records that a file could not be read; its objects are kept. */
+  readFailed(rel: string, message: string): void {
+    this.files.set(rel, applyReadFailure(this.contribution(rel), message));
+  }
+
+  /** Sets (or clears, with undefined) an error about the folder itself. */
+  setFolderError(message: string | undefined): void {
+    this.folderError = message === undefined ? undefined : { file: this.dir, message };
+  }
+
+  /** The file is gone: its objects and errors go with it. */
+  remove(rel: string): void {
+    this.files.delete(rel);
+  }
+
+  /**
+   * Merges every file into a state. Returns undefined when nothing changed since the last state
+   * (same objects, same errors), so that a no-op batch reports nothing.
+   */
+  commit(): SourceState | undefined {
+    const paths = [...this.files.keys()].sort(comparePaths);
+    const winners = new Map<string, { object: AnyObject; file: string; index: number }>();
+    const candidates: AnyObject[] = [];
+    const errors: SourceError[] = this.folderError ? [this.folderError] : [];
+    for (const rel of paths) {
+      const c = this.files.get(rel)!;
+      errors.push(...c.errors);
+      for (const [id, { object, index }] of c.objects) {
+        const first = winners.get(id);
+        if (first) {
+          errors.push({
+            file: c.file,
+            index,
+            ...nameFields(object),
+            message: `${describeObject(object)} is also defined in ${first.file} (document ${first.index + 1}); the definition in ${first.file} is used and this one is ignored`,
+          });
+          continue;
+        }
+        winners.set(id, { object, file: c.file, index });
+        candidates.push(object);
+      }
+    }
+    const objects = this.admission.admit(candidates);
+    const prev = this.last;
+    if (prev && sameObjects(prev.objects, objects) && isDeepStrictEqual(prev.errors, errors)) return undefined;
+    this.last = { objects, errors, version: (prev?.version ?? 0) + 1 };
+    return this.last;
+  }
+
+  private contribution(rel: string): FileContribution {
+    return this.files.get(rel) ?? emptyContribution(this.displayPath(rel));
+  }
+}
+
+function sameObjects(a: readonly AnyObject[], b: readonly AnyObject[]): boolean {
+  return a.length === b.length && a.every((o, i) => o === b[i]);
+}
+
+/** Code-point order of `/`-separated paths, independent of locale. */
+export function comparePaths(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
