@@ -1,1 +1,5 @@
-export {};
+export { Agent, type AgentOptions, type ServedGateway } from './agent.js';
+export { mergeResults, type DataPlane } from './data-plane.js';
+export { InProcessDataPlane } from './in-process-data-plane.js';
+export { WorkerDataPlane, type WorkerDataPlaneOptions } from './worker-data-plane.js';
+export type { Log } from './log.js';

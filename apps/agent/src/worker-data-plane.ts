@@ -1,0 +1,145 @@
+import cluster, { type Worker } from 'node:cluster';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { GatewayConfig } from '@portway/ir';
+import type { ApplyResult } from '@portway/proxy';
+import { mergeResults, type DataPlane } from './data-plane.js';
+import { WORKER_ENV, type FromWorker, type ToWorker } from './worker-protocol.js';
+import type { Log } from './log.js';
+
+export interface WorkerDataPlaneOptions {
+  workers: number;
+  defaultAddress?: string;
+  drainTimeoutMs?: number;
+  logLevel?: string;
+  log: Log;
+  /** Worker entry script; default: worker.js next to this module (the built agent). */
+  workerScript?: string;
+  /** How long to wait for every worker to answer an apply. */
+  applyTimeoutMs?: number;
+}
+
+interface Pending {
+  /** Workers that must answer (those ready when the apply was sent and still alive). */
+  targets: Set<number>;
+  results: Map<number, ApplyResult>;
+  resolve: (r: ApplyResult) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Runs the proxy in N worker processes sharing the listening sockets (node:cluster). Every
+ * apply goes to all workers, and resolves when each of them serves the new config set, so acks
+ * report what every worker serves. A worker that dies is replaced and given the current set
+ * before it counts again.
+ */
+export class WorkerDataPlane implements DataPlane {
+  private readonly workers = new Set<Worker>();
+  private readonly ready = new Set<Worker>();
+  private readonly pending = new Map<number, Pending>();
+  private current: GatewayConfig[] = [];
+  private nextId = 1;
+  private closing = false;
+  private readonly secret = randomBytes(32).toString('hex');
+
+  constructor(private readonly options: WorkerDataPlaneOptions) {
+    if (!cluster.isPrimary) throw new Error('WorkerDataPlane must run in the primary process');
+    cluster.setupPrimary({
+      exec: options.workerScript ?? fileURLToPath(new URL('./worker.js', import.meta.url)),
+      silent: false,
+    });
+  }
+
+  /** Forks the workers and waits until each is ready. */
+  async start(): Promise<void> {
+    await Promise.all(Array.from({ length: this.options.workers }, () => this.fork()));
+  }
+
+  private fork(): Promise<void> {
+    const worker = cluster.fork({
+      [WORKER_ENV.sessionSecret]: this.secret,
+      [WORKER_ENV.defaultAddress]: this.options.defaultAddress ?? '127.0.0.1',
+      [WORKER_ENV.drainTimeoutMs]: String(this.options.drainTimeoutMs ?? 30_000),
+      [WORKER_ENV.logLevel]: this.options.logLevel ?? 'info',
+    });
+    this.workers.add(worker);
+    return new Promise((resolve) => {
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'ready') {
+          // A replacement worker first gets the current set, then counts for applies.
+          if (this.current.length > 0) {
+            const id = this.nextId++;
+            worker.send({ type: 'apply', id, configs: this.current } satisfies ToWorker);
+          }
+          this.ready.add(worker);
+          resolve();
+        } else if (m.type === 'applied' || m.type === 'failed') {
+          const p = this.pending.get(m.id);
+          if (!p) return;
+          if (m.type === 'failed') {
+            this.finish(m.id, new Error(`worker ${worker.process.pid}: ${m.message}`));
+            return;
+          }
+          p.results.set(worker.id, m.result);
+          this.settleIfComplete(m.id);
+        }
+      });
+      worker.on('exit', (code, signal) => {
+        this.workers.delete(worker);
+        this.ready.delete(worker);
+        for (const [id, p] of this.pending) {
+          p.targets.delete(worker.id);
+          this.settleIfComplete(id);
+        }
+        if (this.closing) return;
+        this.options.log.warn({ pid: worker.process.pid, code, signal }, 'proxy worker exited; starting a replacement');
+        void this.fork();
+      });
+    });
+  }
+
+  apply(configs: GatewayConfig[]): Promise<ApplyResult> {
+    this.current = configs;
+    const id = this.nextId++;
+    const targets = [...this.ready];
+    return new Promise<ApplyResult>((resolve, reject) => {
+      const timer = setTimeout(() => this.finish(id, new Error('workers did not answer in time')), this.options.applyTimeoutMs ?? 30_000);
+      this.pending.set(id, { targets: new Set(targets.map((w) => w.id)), results: new Map(), resolve, reject, timer });
+      for (const w of targets) w.send({ type: 'apply', id, configs } satisfies ToWorker);
+      if (targets.length === 0) this.finish(id, new Error('no proxy worker is running'));
+    });
+  }
+
+  private settleIfComplete(id: number): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    const targets = [...p.targets];
+    if (targets.length === 0) {
+      this.finish(id, new Error('every proxy worker exited during the apply'));
+    } else if (targets.every((wid) => p.results.has(wid))) {
+      this.finish(id, mergeResults(targets.map((wid) => p.results.get(wid)!)));
+    }
+  }
+
+  private finish(id: number, outcome: ApplyResult | Error): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    if (outcome instanceof Error) p.reject(outcome);
+    else p.resolve(outcome);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const exits = [...this.workers].map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          w.once('exit', () => resolve());
+          w.send({ type: 'shutdown' } satisfies ToWorker);
+        }),
+    );
+    await Promise.all(exits);
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Entry point of a proxy worker process (forked by WorkerDataPlane through node:cluster). It
+ * serves what the primary tells it to: every `apply` message replaces the whole config set.
+ * Listening sockets are shared with the other workers through the cluster module.
+ */
+import { Proxy } from '@portway/proxy';
+import pino from 'pino';
+import { WORKER_ENV, type FromWorker, type ToWorker } from './worker-protocol.js';
+
+const log = pino({ level: process.env[WORKER_ENV.logLevel] ?? 'info', base: { worker: process.pid } });
+const proxy = new Proxy({
+  sessionSecret: process.env[WORKER_ENV.sessionSecret] ?? '',
+  defaultAddress: process.env[WORKER_ENV.defaultAddress] ?? '127.0.0.1',
+  drainTimeoutMs: Number(process.env[WORKER_ENV.drainTimeoutMs] ?? 30_000),
+  log: (level, msg, fields) => log[level](fields ?? {}, msg),
+});
+
+const send = (m: FromWorker) => process.send?.(m);
+
+process.on('message', (m: ToWorker) => {
+  if (m.type === 'apply') {
+    proxy.apply(m.configs).then(
+      (result) => send({ type: 'applied', id: m.id, result }),
+      (e: unknown) => send({ type: 'failed', id: m.id, message: (e as Error).message }),
+    );
+  } else if (m.type === 'shutdown') {
+    void proxy.close().finally(() => process.exit(0));
+  }
+});
+// The primary's IPC channel closing means it is gone: do not outlive it.
+process.on('disconnect', () => void proxy.close().finally(() => process.exit(0)));
+send({ type: 'ready' });
