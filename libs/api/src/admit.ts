@@ -1,0 +1,102 @@
+/**
+ * `admit`: what the API server does to an object of a kind Portway reads when it is created or
+ * updated — drop unknown fields, apply defaults, and validate metadata, the OpenAPI schema and every
+ * CEL rule — returning a new, defaulted object or the list of field errors. The input is never mutated.
+ *
+ * Order (as the API server): (1) the object is copied; Secret `stringData` is merged into `data`;
+ * `status` is dropped (the status subresource owns it) unless `status: 'keep'`; (2) unknown fields are
+ * pruned and defaults applied; (3) metadata is normalised and checked; (4) schema validation;
+ * (5) list uniqueness and CEL rules (transition rules only with `old`); (6) the core kinds' own checks.
+ */
+import { CORE_KINDS } from './core-kinds.js';
+import { invalid, notSupported, required, type FieldError } from './field-error.js';
+import { lookupKind, servedVersions } from './kinds.js';
+import { admitObjectMeta } from './object-meta.js';
+import type { AnyObject } from './objects.js';
+import { cloneJson, pruneAndDefault } from './prune-and-default.js';
+import { validateRules } from './rule-validate.js';
+import { validateSchema } from './schema-validate.js';
+
+export type { FieldError } from './field-error.js';
+
+/** How unknown fields are reported, as the API server's `fieldValidation` parameter. */
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export interface AdmitOptions {
+  /** The stored object, on an update: CEL transition rules (`oldSelf`) run only when it is given. */
+  old?: unknown;
+  /** Namespace for namespaced objects that name none (as `kubectl apply -n`); without it they are an error. */
+  defaultNamespace?: string;
+  /**
+   * Unknown fields are always pruned. `Warn` (default) lists them in `warnings`, `Strict` makes them
+   * errors (as `kubectl apply --validate=strict`), `Ignore` says nothing.
+   */
+  fieldValidation?: FieldValidation;
+  /** `drop` (default): `status` is removed, as on a create or update of the main resource. `keep`: it is validated and kept. */
+  status?: 'drop' | 'keep';
+}
+
+/** The outcome of admission. `warnings` name pruned unknown fields and deprecated versions. */
+export type AdmitResult<T = AnyObject> =
+  | { ok: true; object: T; warnings: FieldError[] }
+  | { ok: false; errors: FieldError[]; warnings: FieldError[] };
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Admits one object (create, or update when `options.old` is given). Never throws for bad input. */
+export function admit(object: unknown, options: AdmitOptions = {}): AdmitResult {
+  const warnings: FieldError[] = [];
+  if (!isRecord(object)) return { ok: false, errors: [invalid('', object, 'must be of type object')], warnings };
+  const { apiVersion, kind } = object;
+  const headerErrors: FieldError[] = [];
+  if (typeof apiVersion !== 'string' || apiVersion === '') headerErrors.push(required('apiVersion'));
+  if (typeof kind !== 'string' || kind === '') headerErrors.push(required('kind'));
+  if (headerErrors.length) return { ok: false, errors: headerErrors, warnings };
+  const kv = lookupKind(apiVersion as string, kind as string);
+  if (!kv) {
+    const served = servedVersions(kind as string);
+    return {
+      ok: false,
+      errors: served.length
+        ? [{ ...notSupported('apiVersion', apiVersion, served), message: `${notSupported('apiVersion', apiVersion, served).message} (kind ${String(kind)})` }]
+        : [{ path: 'kind', message: `Unsupported value: "${String(kind)}": kind ${String(kind)} (apiVersion ${String(apiVersion)}) is not a kind Portway reads` }],
+      warnings,
+    };
+  }
+  if (kv.deprecated) warnings.push({ path: 'apiVersion', message: `${String(apiVersion)} ${kv.kind} is deprecated` });
+
+  const obj = cloneJson(object);
+  if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
+  if (!isRecord(obj.metadata)) return { ok: false, errors: [invalid('metadata', obj.metadata, 'must be of type object')], warnings };
+  kv.core?.prepare?.(obj);
+  if ((options.status ?? 'drop') === 'drop') delete obj.status;
+
+  const unknown: string[] = [];
+  pruneAndDefault(kv.schema, obj, '', unknown);
+  const errors = admitObjectMeta(obj.metadata as Record<string, unknown>, { namespaced: kv.namespaced, nameRule: kv.nameRule, defaultNamespace: options.defaultNamespace }, unknown);
+  kv.core?.defaults?.(obj);
+
+  const fieldValidation = options.fieldValidation ?? 'Warn';
+  if (fieldValidation !== 'Ignore') {
+    for (const p of unknown) {
+      const e = { path: p, message: `unknown field "${p}"` };
+      if (fieldValidation === 'Strict') errors.push({ path: p, message: `strict decoding error: unknown field "${p}"` });
+      else warnings.push(e);
+    }
+  }
+
+  const schemaErrors = validateSchema(kv.schema, obj);
+  errors.push(...schemaErrors);
+  errors.push(...validateRules(kv.schema, obj, { old: options.old, schemaErrorPaths: schemaErrors.map((e) => e.path) }));
+  const core = CORE_KINDS[kv.kind];
+  if (core?.check && schemaErrors.length === 0) errors.push(...core.check(obj));
+
+  if (errors.length) return { ok: false, errors, warnings };
+  return { ok: true, object: obj as unknown as AnyObject, warnings };
+}
+
+/** `path: message`, the way the API server prints one field error. */
+export function formatFieldError(e: FieldError): string {
+  return e.path ? `${e.path}: ${e.message}` : e.message;
+}
+

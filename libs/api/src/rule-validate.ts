@@ -1,0 +1,307 @@
+/**
+ * The checks that follow the schema's structure but not its value keywords: `x-kubernetes-list-type`
+ * uniqueness (`map` lists by their keys, `set` lists by value) and every CEL rule
+ * (`x-kubernetes-validations`), run on the value at the rule's node converted the way the API server
+ * converts it (integers are CEL ints; property names are escaped, see `escapeCelName`).
+ *
+ * Transition rules (those that read `oldSelf`) run only when an old value correlates with the node:
+ * through object properties, map values and `map`-type list keys, as the API server correlates them.
+ * Rules are not evaluated on nodes at or above a field that already failed schema validation.
+ *
+ * Speed: a rule's outcome depends only on the rule, the schema node and the value, so outcomes are
+ * memoised by (rule, schema node, structural identity of the value). Structural identities come from
+ * hash-consing (equal subtrees get the same small number), and CEL values are built only for a
+ * rule that actually runs. The memo is bounded and cleared when full; it never changes an outcome.
+ */
+import { celList, celMap } from '@bufbuild/cel';
+import { compileRule, escapeCelName, runMessageExpression, runRule } from './cel-rules.js';
+import { childPath, duplicate, indexPath, invalid, type FieldError } from './field-error.js';
+import type { StructuralSchema, ValidationRule } from './schema-types.js';
+
+type Obj = Record<string, unknown>;
+const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const NO_OLD = Symbol('no old value');
+type Old = unknown;
+
+/** Every path that is an ancestor of, or equal to, one of `paths`. */
+export function ancestorsOf(paths: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  if (paths.length) out.add('');
+  for (const p of paths) {
+    out.add(p);
+    for (let i = 0; i < p.length; i++) if (p[i] === '.' || p[i] === '[') out.add(p.slice(0, i));
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------- memo
+/** One failed rule: its message, or an evaluation error (reported as an invalid value). */
+interface RuleFailure {
+  message: string;
+  evalError: boolean;
+  fieldPath?: string;
+}
+
+const MEMO_LIMIT = 1_000_000;
+
+/** A hash-consing trie: equal sequences of (name id, child id) reach the same node, hence the same id. */
+interface Trie {
+  id: number;
+  next?: Map<number, Trie>;
+}
+let nextValueId = 1;
+let arrays: Trie = { id: 0 };
+let objects: Trie = { id: 0 };
+let strings = new Map<string, number>();
+let others = new Map<unknown, number>();
+const names = new Map<string, number>();
+/** `valueId * 65536 + schemaId` → the failures of that node's rules ([] when all held). */
+let memo = new Map<number, RuleFailure[]>();
+const schemaIds = new WeakMap<StructuralSchema, number>();
+let nextSchemaId = 1;
+
+function resetMemo(): void {
+  nextValueId = 1;
+  arrays = { id: 0 };
+  objects = { id: 0 };
+  strings = new Map();
+  others = new Map();
+  memo = new Map();
+}
+
+function step(t: Trie, n: number): Trie {
+  t.next ??= new Map();
+  let c = t.next.get(n);
+  if (!c) {
+    c = { id: 0 };
+    t.next.set(n, c);
+  }
+  return c;
+}
+
+function idOf(t: Trie): number {
+  if (t.id === 0) t.id = nextValueId++;
+  return t.id;
+}
+
+function nameId(k: string): number {
+  let id = names.get(k);
+  if (id === undefined) {
+    id = names.size + 1;
+    names.set(k, id);
+  }
+  return id;
+}
+
+function scalarId(v: unknown): number {
+  const table = typeof v === 'string' ? strings : others;
+  let id = table.get(v as never);
+  if (id === undefined) {
+    id = nextValueId++;
+    table.set(v as never, id);
+  }
+  return id;
+}
+
+function schemaId(s: StructuralSchema): number {
+  let id = schemaIds.get(s);
+  if (id === undefined) {
+    id = nextSchemaId++;
+    schemaIds.set(s, id);
+  }
+  return id;
+}
+
+// ------------------------------------------------------------------------------------- CEL values
+const celCache = new WeakMap<object, unknown>();
+
+/** The CEL value of a JSON value described by `schema` (or by nothing: preserved unknown fields). */
+export function toCel(schema: StructuralSchema | undefined, v: unknown): unknown {
+  if (typeof v === 'number') {
+    const intLike = !schema || schema.type === 'integer' || schema['x-kubernetes-int-or-string'];
+    return intLike && Number.isInteger(v) ? BigInt(v) : v;
+  }
+  if (typeof v !== 'object' || v === null) return v;
+  const cached = celCache.get(v);
+  if (cached !== undefined) return cached;
+  let out: unknown;
+  if (Array.isArray(v)) out = celList(v.map((x) => toCel(schema?.items, x)) as never[]);
+  else {
+    const o = new Map<string, unknown>();
+    const additional = typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined;
+    for (const k of Object.keys(v)) {
+      const prop = schema?.properties?.[k];
+      if (prop) {
+        const name = escapeCelName(k);
+        if (name !== undefined) o.set(name, toCel(prop, (v as Obj)[k]));
+      } else o.set(k, toCel(additional, (v as Obj)[k]));
+    }
+    out = celMap(o as never);
+  }
+  celCache.set(v, out);
+  return out;
+}
+
+// ------------------------------------------------------------------------------------- rules
+const usesOld = new Map<string, boolean>();
+function isTransitionRule(rule: string): boolean {
+  let u = usesOld.get(rule);
+  if (u === undefined) {
+    u = /\boldSelf\b/.test(rule);
+    usesOld.set(rule, u);
+  }
+  return u;
+}
+
+/** Resolves a rule's `fieldPath` (`.a.b`, `['x.y']`, `.list[0]`) against `path`. */
+function withFieldPath(path: string, fieldPath: string | undefined): string {
+  if (!fieldPath) return path;
+  let out = path;
+  const re = /\.([A-Za-z_][A-Za-z0-9_-]*)|\['([^']*)'\]|\[(\d+)\]/gy;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(fieldPath))) {
+    if (m[1] !== undefined) out = childPath(out, m[1]);
+    else if (m[2] !== undefined) out = childPath(out, m[2]);
+    else out = indexPath(out, m[3]!);
+  }
+  return out;
+}
+
+/** Evaluates one rule; returns undefined when it holds. */
+function evaluate(r: ValidationRule, bindings: Record<string, unknown>): RuleFailure | undefined {
+  const program = compileRule(r.rule);
+  if (program instanceof Error) return { message: `rule compile error: ${program.message}`, evalError: true, fieldPath: r.fieldPath };
+  const outcome = runRule(program, bindings);
+  if (outcome.ok) return undefined;
+  if (outcome.error !== undefined)
+    return { message: `rule evaluation error: ${outcome.error}`, evalError: true, fieldPath: r.fieldPath };
+  const message =
+    (r.messageExpression ? runMessageExpression(r.messageExpression, bindings) : undefined) ?? r.message ?? `failed rule: ${r.rule}`;
+  return { message, evalError: false, fieldPath: r.fieldPath };
+}
+
+interface Ctx {
+  errors: FieldError[];
+  skip: ReadonlySet<string>;
+}
+
+function report(f: RuleFailure, path: string, value: unknown, ctx: Ctx): void {
+  const at = withFieldPath(path, f.fieldPath);
+  ctx.errors.push(f.evalError ? invalid(at, value, f.message) : { path: at, message: f.message });
+}
+
+function runRules(
+  schema: StructuralSchema,
+  rules: readonly ValidationRule[],
+  value: unknown,
+  valueId: number,
+  old: Old,
+  path: string,
+  ctx: Ctx,
+): void {
+  if (ctx.skip.has(path)) return;
+  // Rules that do not read oldSelf are memoised as a group (the rules belong to the schema node).
+  const key = valueId * 65536 + schemaId(schema);
+  let failures = memo.get(key);
+  if (failures === undefined) {
+    failures = [];
+    let bindings: Record<string, unknown> | undefined;
+    for (const r of rules) {
+      if (isTransitionRule(r.rule)) continue;
+      bindings ??= { self: toCel(schema, value) };
+      const f = evaluate(r, bindings);
+      if (f) failures.push(f);
+    }
+    memo.set(key, failures);
+  }
+  for (const f of failures) report(f, path, value, ctx);
+  // Transition rules: only with a correlated old value (or optionalOldSelf), never memoised.
+  for (const r of rules) {
+    if (!isTransitionRule(r.rule)) continue;
+    if (old === NO_OLD && !r.optionalOldSelf) continue;
+    const f = evaluate(r, { self: toCel(schema, value), oldSelf: old === NO_OLD ? null : toCel(schema, old) });
+    if (f) report(f, path, value, ctx);
+  }
+}
+
+function mapKeyOf(item: unknown, keys: readonly string[]): string {
+  return JSON.stringify(keys.map((k) => (isObject(item) ? (item[k] ?? null) : null)));
+}
+
+function keyObject(item: unknown, keys: readonly string[]): Obj {
+  const o: Obj = {};
+  for (const k of keys) if (isObject(item) && item[k] !== undefined) o[k] = item[k];
+  return o;
+}
+
+/**
+ * Walks `value` with `schema`: checks list uniqueness, runs the rules of every node, and returns the
+ * value's structural identity (equal values, equal ids).
+ */
+function walk(schema: StructuralSchema | undefined, value: unknown, old: Old, path: string, ctx: Ctx): number {
+  let id: number;
+  if (Array.isArray(value)) {
+    const items = schema?.items;
+    const listType = schema?.['x-kubernetes-list-type'];
+    const keys = schema?.['x-kubernetes-list-map-keys'] ?? [];
+    const oldByKey = new Map<string, unknown>();
+    if (listType === 'map' && old !== NO_OLD && Array.isArray(old)) for (const o of old) oldByKey.set(mapKeyOf(o, keys), o);
+    const seen = listType === 'map' || listType === 'set' ? new Set<string | number>() : undefined;
+    let trie = arrays;
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      const p = indexPath(path, i);
+      let itemOld: Old = NO_OLD;
+      let mapKey: string | undefined;
+      if (listType === 'map') {
+        mapKey = mapKeyOf(item, keys);
+        if (seen!.has(mapKey)) ctx.errors.push(duplicate(p, keyObject(item, keys)));
+        seen!.add(mapKey);
+        if (oldByKey.has(mapKey)) itemOld = oldByKey.get(mapKey);
+      }
+      const itemId = walk(items, item, itemOld, p, ctx);
+      if (listType === 'set') {
+        if (seen!.has(itemId)) ctx.errors.push(duplicate(p, item));
+        seen!.add(itemId);
+      }
+      trie = step(trie, itemId);
+    }
+    id = idOf(trie);
+  } else if (isObject(value)) {
+    const props = schema?.properties;
+    const additional = typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined;
+    const oldObj = old !== NO_OLD && isObject(old) ? old : undefined;
+    let trie = objects;
+    for (const k of Object.keys(value)) {
+      const prop = props?.[k];
+      const childOld: Old = oldObj && Object.hasOwn(oldObj, k) ? oldObj[k] : NO_OLD;
+      const childId = prop
+        ? walk(prop, value[k], childOld, childPath(path, k), ctx)
+        : walk(additional, value[k], childOld, indexPath(path, k), ctx);
+      trie = step(step(trie, nameId(k)), childId);
+    }
+    id = idOf(trie);
+  } else {
+    id = scalarId(value);
+  }
+  const rules = schema?.['x-kubernetes-validations'];
+  if (rules) runRules(schema!, rules, value, id, old, path, ctx);
+  return id;
+}
+
+/**
+ * Checks list-type uniqueness and CEL rules of `value` below `schema`. `old` is the stored object on
+ * an update (transition rules run only then). `schemaErrorPaths` are paths that failed schema
+ * validation: rules at or above them are skipped.
+ */
+export function validateRules(
+  schema: StructuralSchema,
+  value: unknown,
+  options: { old?: unknown; path?: string; schemaErrorPaths?: readonly string[] } = {},
+): FieldError[] {
+  if (nextValueId > MEMO_LIMIT || memo.size > MEMO_LIMIT) resetMemo();
+  const ctx: Ctx = { errors: [], skip: ancestorsOf(options.schemaErrorPaths ?? []) };
+  walk(schema, value, options.old === undefined ? NO_OLD : options.old, options.path ?? '', ctx);
+  return ctx.errors;
+}
