@@ -174,8 +174,11 @@ function evaluate(r: ValidationRule, bindings: Record<string, unknown>): RuleFai
   if (program instanceof Error) return { message: `rule compile error: ${program.message}`, evalError: true, fieldPath: r.fieldPath };
   const outcome = runRule(program, bindings);
   if (outcome.ok) return undefined;
-  if (outcome.error !== undefined)
-    return { message: `rule evaluation error: ${outcome.error}`, evalError: true, fieldPath: r.fieldPath };
+  if (outcome.error !== undefined) {
+    // Worded as the API server words runtime errors (cel-go's "no such key" for a missing field).
+    const err = outcome.error.replace(/^field not found: /, 'no such key: ');
+    return { message: `${err} evaluating rule: ${(r.message ?? r.rule).trim()}`, evalError: true, fieldPath: r.fieldPath };
+  }
   const message =
     (r.messageExpression ? runMessageExpression(r.messageExpression, bindings) : undefined) ?? r.message ?? `failed rule: ${r.rule}`;
   return { message, evalError: false, fieldPath: r.fieldPath };
@@ -186,9 +189,10 @@ interface Ctx {
   skip: ReadonlySet<string>;
 }
 
-function report(f: RuleFailure, path: string, value: unknown, ctx: Ctx): void {
+/** Reports a failure; evaluation errors show the node's schema type as the value, as the API server does. */
+function report(f: RuleFailure, path: string, schema: StructuralSchema, ctx: Ctx): void {
   const at = withFieldPath(path, f.fieldPath);
-  ctx.errors.push(f.evalError ? invalid(at, value, f.message) : { path: at, message: f.message });
+  ctx.errors.push(f.evalError ? invalid(at, schema.type ?? 'object', f.message) : { path: at, message: f.message });
 }
 
 function runRules(
@@ -215,13 +219,13 @@ function runRules(
     }
     memo.set(key, failures);
   }
-  for (const f of failures) report(f, path, value, ctx);
+  for (const f of failures) report(f, path, schema, ctx);
   // Transition rules: only with a correlated old value (or optionalOldSelf), never memoised.
   for (const r of rules) {
     if (!isTransitionRule(r.rule)) continue;
     if (old === NO_OLD && !r.optionalOldSelf) continue;
     const f = evaluate(r, { self: toCel(schema, value), oldSelf: old === NO_OLD ? null : toCel(schema, old) });
-    if (f) report(f, path, value, ctx);
+    if (f) report(f, path, schema, ctx);
   }
 }
 
