@@ -9,13 +9,14 @@
  * (5) list uniqueness and CEL rules (transition rules only with `old`); (6) the core kinds' own checks.
  */
 import { CORE_KINDS } from './core-kinds.js';
-import { invalid, notSupported, required, type FieldError } from './field-error.js';
+import { BLOCKING_TYPES, RULES_NOT_CHECKED, invalid, notSupported, required, type FieldError } from './field-error.js';
 import { lookupKind, servedVersions } from './kinds.js';
 import { admitObjectMeta } from './object-meta.js';
 import type { AnyObject } from './objects.js';
 import { cloneJson, pruneAndDefault } from './prune-and-default.js';
 import { validateRules } from './rule-validate.js';
 import { validateSchema } from './schema-validate.js';
+import type { StructuralSchema } from './schema-types.js';
 
 export type { FieldError } from './field-error.js';
 
@@ -87,12 +88,34 @@ export function admit(object: unknown, options: AdmitOptions = {}): AdmitResult 
 
   const schemaErrors = validateSchema(kv.schema, obj);
   errors.push(...schemaErrors);
-  errors.push(...validateRules(kv.schema, obj, { old: options.old, schemaErrorPaths: schemaErrors.map((e) => e.path) }));
+  // As the API server: after a blocking error (wrong type, missing, unsupported, too long or too
+  // many) the CEL rules are not run, and a note says so; list uniqueness is always checked.
+  const blocked = errors.some((e) => e.type !== undefined && BLOCKING_TYPES.has(e.type));
+  errors.push(...validateRules(kv.schema, obj, { old: options.old, rules: !blocked }));
+  if (blocked && hasRules(kv.schema)) errors.push(RULES_NOT_CHECKED);
   const core = CORE_KINDS[kv.kind];
   if (core?.check && schemaErrors.length === 0) errors.push(...core.check(obj));
 
   if (errors.length) return { ok: false, errors, warnings };
   return { ok: true, object: obj as unknown as AnyObject, warnings };
+}
+
+const withRules = new WeakMap<object, boolean>();
+
+/** True when some node of `schema` has CEL rules. */
+function hasRules(schema: StructuralSchema): boolean {
+  let v = withRules.get(schema);
+  if (v === undefined) {
+    const visit = (s: StructuralSchema | undefined): boolean =>
+      !!s &&
+      (!!s['x-kubernetes-validations']?.length ||
+        Object.values(s.properties ?? {}).some(visit) ||
+        visit(s.items) ||
+        (typeof s.additionalProperties === 'object' && visit(s.additionalProperties)));
+    v = visit(schema);
+    withRules.set(schema, v);
+  }
+  return v;
 }
 
 /** `path: message`, the way the API server prints one field error. */

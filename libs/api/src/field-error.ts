@@ -4,12 +4,30 @@
  * `Unsupported value: "Foo": supported values: "Exact", "PathPrefix"`.
  */
 
+/** The API server's error types (`field.ErrorType`). */
+export type FieldErrorType = 'Required' | 'NotSupported' | 'Invalid' | 'TypeInvalid' | 'TooLong' | 'TooMany' | 'Duplicate' | 'Forbidden';
+
 /** One invalid field. `message` is what the API server prints after the path. */
 export interface FieldError {
   /** Dotted path with indices, e.g. `spec.rules[0].matches[1].path.value`; `""` for the object itself. */
   path: string;
   message: string;
+  /** The error's type, when known (CEL rule failures are `Invalid`). */
+  type?: FieldErrorType;
 }
+
+/**
+ * Error types after which the API server does not run CEL rules (a rule could not be evaluated
+ * meaningfully on such a value): it reports `RULES_NOT_CHECKED` instead.
+ */
+export const BLOCKING_TYPES: ReadonlySet<FieldErrorType> = new Set(['NotSupported', 'Required', 'TooLong', 'TooMany', 'TypeInvalid']);
+
+/** The API server's note that CEL rules were skipped because of blocking errors. */
+export const RULES_NOT_CHECKED: FieldError = {
+  path: '',
+  type: 'Invalid',
+  message: 'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+};
 
 /** Renders a value the way `field.Error` does in its message (`%q` for strings, JSON otherwise). */
 export function showValue(value: unknown): string {
@@ -22,35 +40,47 @@ export function showValue(value: unknown): string {
 
 export const required = (path: string, detail = ''): FieldError => ({
   path,
+  type: 'Required',
   message: detail ? `Required value: ${detail}` : 'Required value',
 });
 
 export const invalid = (path: string, value: unknown, detail: string): FieldError => ({
   path,
+  type: 'Invalid',
   message: `Invalid value: ${showValue(value)}: ${detail}`,
+});
+
+/** A value of the wrong JSON type (printed as an invalid value). */
+export const typeInvalid = (path: string, value: unknown, detail: string): FieldError => ({
+  ...invalid(path, value, detail),
+  type: 'TypeInvalid',
 });
 
 export const notSupported = (path: string, value: unknown, supported: readonly unknown[]): FieldError => ({
   path,
+  type: 'NotSupported',
   message: `Unsupported value: ${showValue(value)}: supported values: ${supported.map((v) => JSON.stringify(v)).join(', ')}`,
 });
 
 export const tooMany = (path: string, actual: number, max: number): FieldError => ({
   path,
+  type: 'TooMany',
   message: `Too many: ${actual}: must have at most ${max} items`,
 });
 
 export const tooLong = (path: string, max: number): FieldError => ({
   path,
+  type: 'TooLong',
   message: `Too long: may not be more than ${max} bytes`,
 });
 
 export const duplicate = (path: string, value: unknown): FieldError => ({
   path,
+  type: 'Duplicate',
   message: `Duplicate value: ${typeof value === 'object' && value !== null ? JSON.stringify(value) : showValue(value)}`,
 });
 
-export const forbidden = (path: string, detail: string): FieldError => ({ path, message: `Forbidden: ${detail}` });
+export const forbidden = (path: string, detail: string): FieldError => ({ path, type: 'Forbidden', message: `Forbidden: ${detail}` });
 
 /** Appends a property to a path: `spec` + `rules` → `spec.rules`. */
 export function childPath(path: string, name: string): string {

@@ -6,7 +6,6 @@
  *
  * Transition rules (those that read `oldSelf`) run only when an old value correlates with the node:
  * through object properties, map values and `map`-type list keys, as the API server correlates them.
- * Rules are not evaluated on nodes at or above a field that already failed schema validation.
  *
  * Speed: a rule's outcome depends only on the rule, the schema node and the value, so outcomes are
  * memoised by (rule, schema node, structural identity of the value). Structural identities come from
@@ -23,17 +22,6 @@ const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null &
 
 const NO_OLD = Symbol('no old value');
 type Old = unknown;
-
-/** Every path that is an ancestor of, or equal to, one of `paths`. */
-export function ancestorsOf(paths: readonly string[]): Set<string> {
-  const out = new Set<string>();
-  if (paths.length) out.add('');
-  for (const p of paths) {
-    out.add(p);
-    for (let i = 0; i < p.length; i++) if (p[i] === '.' || p[i] === '[') out.add(p.slice(0, i));
-  }
-  return out;
-}
 
 // ------------------------------------------------------------------------------------- memo
 /** One failed rule: its message, or an evaluation error (reported as an invalid value). */
@@ -186,13 +174,14 @@ function evaluate(r: ValidationRule, bindings: Record<string, unknown>): RuleFai
 
 interface Ctx {
   errors: FieldError[];
-  skip: ReadonlySet<string>;
+  /** Run CEL rules (false: only list uniqueness is checked). */
+  rules: boolean;
 }
 
 /** Reports a failure; evaluation errors show the node's schema type as the value, as the API server does. */
 function report(f: RuleFailure, path: string, schema: StructuralSchema, ctx: Ctx): void {
   const at = withFieldPath(path, f.fieldPath);
-  ctx.errors.push(f.evalError ? invalid(at, schema.type ?? 'object', f.message) : { path: at, message: f.message });
+  ctx.errors.push(f.evalError ? invalid(at, schema.type ?? 'object', f.message) : { path: at, type: 'Invalid', message: f.message });
 }
 
 function runRules(
@@ -204,7 +193,6 @@ function runRules(
   path: string,
   ctx: Ctx,
 ): void {
-  if (ctx.skip.has(path)) return;
   // Rules that do not read oldSelf are memoised as a group (the rules belong to the schema node).
   const key = valueId * 65536 + schemaId(schema);
   let failures = memo.get(key);
@@ -290,22 +278,21 @@ function walk(schema: StructuralSchema | undefined, value: unknown, old: Old, pa
     id = scalarId(value);
   }
   const rules = schema?.['x-kubernetes-validations'];
-  if (rules) runRules(schema!, rules, value, id, old, path, ctx);
+  if (rules && ctx.rules) runRules(schema!, rules, value, id, old, path, ctx);
   return id;
 }
 
 /**
- * Checks list-type uniqueness and CEL rules of `value` below `schema`. `old` is the stored object on
- * an update (transition rules run only then). `schemaErrorPaths` are paths that failed schema
- * validation: rules at or above them are skipped.
+ * Checks list-type uniqueness and (unless `rules: false`) the CEL rules of `value` below `schema`.
+ * `old` is the stored object on an update (transition rules run only then).
  */
 export function validateRules(
   schema: StructuralSchema,
   value: unknown,
-  options: { old?: unknown; path?: string; schemaErrorPaths?: readonly string[] } = {},
+  options: { old?: unknown; path?: string; rules?: boolean } = {},
 ): FieldError[] {
   if (nextValueId > MEMO_LIMIT || memo.size > MEMO_LIMIT) resetMemo();
-  const ctx: Ctx = { errors: [], skip: ancestorsOf(options.schemaErrorPaths ?? []) };
+  const ctx: Ctx = { errors: [], rules: options.rules ?? true };
   walk(schema, value, options.old === undefined ? NO_OLD : options.old, options.path ?? '', ctx);
   return ctx.errors;
 }

@@ -13,6 +13,7 @@ import {
   required,
   tooLong,
   tooMany,
+  typeInvalid,
   type FieldError,
 } from './field-error.js';
 import { K8S_FORMATS } from './k8s-formats.js';
@@ -152,9 +153,9 @@ export function validateSchema(schema: StructuralSchema, value: unknown, basePat
       case 'enum':
         return notSupported(path, v, params.allowedValues as unknown[]);
       case 'type':
-        return invalid(path, v, `must be of type ${String(params.type)}`);
+        return typeInvalid(path, v, `must be of type ${String(params.type)}`);
       case 'x-kubernetes-int-or-string':
-        return invalid(path, v, 'must be of type integer or string');
+        return typeInvalid(path, v, 'must be of type integer or string');
       case 'format':
         return invalid(path, v, `must be of type ${String(params.format)}`);
       case 'pattern':
