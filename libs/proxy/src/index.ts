@@ -1,1 +1,13 @@
-export {};
+/**
+ * @portway/proxy: the HTTP data plane. It serves GatewayConfigs (the IR from @portway/ir):
+ * listeners, routing, filters and upstreams. See README.md.
+ */
+export { Proxy } from './proxy.js';
+export type { ApplyError, ApplyResult, GatewayApplyResult, LogFn, ProxyOptions } from './proxy-types.js';
+export { compileRouter, normalizeRoutePath, Router, type HeaderCarrier, type RouteMatch } from './routing/router.js';
+export { normalizePath } from './routing/path-normalize.js';
+export { HostTable, hostWithoutPort } from './routing/host-table.js';
+export { HeaderPlan } from './filters/header-plan.js';
+export { buildLocation, type RedirectRequest } from './filters/redirect.js';
+export { modifyPath, replacePrefix } from './filters/path-rewrite.js';
+export { CorsPolicy } from './filters/cors.js';

@@ -1,0 +1,57 @@
+/**
+ * A backend as one compiled config serves it: its ready endpoints (round-robin), their
+ * upstreams, and its retry budget.
+ */
+import type { Backend } from '@portway/ir';
+import { compileTlsClientOptions } from '../upstream/tls-client-options.js';
+import type { Upstream, UpstreamRegistry } from '../upstream/upstream.js';
+import { RetryBudget } from './retry-budget.js';
+
+export class BackendRuntime {
+  readonly id: string;
+  readonly protocol: Backend['protocol'];
+  /** Ready endpoints, in IR order. */
+  readonly ready: readonly Upstream[];
+  /** Ready endpoints by "address:port" (session persistence). */
+  readonly byEndpoint: ReadonlyMap<string, Upstream>;
+  readonly budget: RetryBudget | null;
+  private rr = 0;
+
+  constructor(backend: Backend, registry: UpstreamRegistry) {
+    this.id = backend.id;
+    this.protocol = backend.protocol;
+    const tls = backend.tls !== undefined ? compileTlsClientOptions(backend.tls) : null;
+    const ready: Upstream[] = [];
+    const byEndpoint = new Map<string, Upstream>();
+    for (const ep of backend.endpoints) {
+      if (!ep.ready) continue;
+      const u = registry.get(backend.protocol, tls, ep.address, ep.port);
+      if (byEndpoint.has(endpointKey(ep.address, ep.port))) continue;
+      ready.push(u);
+      byEndpoint.set(endpointKey(ep.address, ep.port), u);
+    }
+    this.ready = ready;
+    this.byEndpoint = byEndpoint;
+    this.budget = backend.retryBudget !== undefined ? new RetryBudget(backend.retryBudget) : null;
+  }
+
+  /** Next ready endpoint (round-robin), or null when there is none. */
+  next(): Upstream | null {
+    const n = this.ready.length;
+    if (n === 0) return null;
+    const i = this.rr;
+    this.rr = i + 1 >= n ? 0 : i + 1;
+    return this.ready[i]!;
+  }
+
+  /** Next ready endpoint other than `avoid` when there is one (retries after a connection error). */
+  nextExcept(avoid: Upstream | null): Upstream | null {
+    const u = this.next();
+    if (u !== avoid || this.ready.length < 2) return u;
+    return this.next();
+  }
+}
+
+export function endpointKey(address: string, port: number): string {
+  return `${address}:${port}`;
+}

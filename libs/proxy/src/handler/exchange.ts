@@ -1,0 +1,441 @@
+/**
+ * One client request from routing to the last byte: the rule's gateway-side answers (CORS
+ * preflight, redirect, direct response), backend and endpoint choice (weights, session
+ * persistence, round-robin), mirrors, then tries against the backend with the rule's timeouts
+ * and retry policy, streaming the response back with the response filters applied.
+ *
+ * Callbacks are module-level functions or methods receiving the Exchange, so a request costs
+ * this object, its header object and its attempt, and no closures.
+ */
+import type { Http2ServerRequest } from 'node:http2';
+import { PassThrough, type Readable } from 'node:stream';
+import { endpointKey } from '../backends/backend-runtime.js';
+import type { CompiledBackendRef, CompiledRule } from '../compile/compiled-types.js';
+import { isPreflight } from '../filters/cors.js';
+import type { HeaderObject } from '../filters/header-plan.js';
+import { modifyPath } from '../filters/path-rewrite.js';
+import { buildLocation } from '../filters/redirect.js';
+import type { Upstream } from '../upstream/upstream.js';
+import { buildUpstreamHeaders, cleanResponseHeaders, clientIp } from './forward-headers.js';
+import { sendHeadersOnly, sendStatus } from './gateway-responses.js';
+import { asResponse, type ClientRequest, type ClientResponse, type ResponseLike } from './http-types.js';
+import { sendMirror } from './mirror.js';
+import { MIRROR_BACKLOG_LIMIT, RETRY_BODY_LIMIT, type ProxyContext } from './proxy-context.js';
+import type { Routed } from './route-request.js';
+import { H1Attempt, H2Attempt, type AttemptOwner, type AttemptRequest, type UpstreamAttempt } from './upstream-attempt.js';
+
+const kExchange = Symbol('exchange');
+type Owned<T> = T & { [kExchange]?: Exchange };
+
+class TimeoutError extends Error {}
+
+/** Errors that mean the request never reached the backend (safe to try another endpoint). */
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+  'ERR_HTTP2_STREAM_CLOSED',
+  'ERR_HTTP2_GOAWAY_SESSION',
+  'ERR_HTTP2_INVALID_SESSION',
+  'ERR_HTTP2_ERROR',
+]);
+
+export class Exchange implements AttemptOwner {
+  private readonly res: ResponseLike;
+  private readonly rule: CompiledRule;
+  private ref: CompiledBackendRef | null = null;
+  private upstream: Upstream | null = null;
+  private current: UpstreamAttempt | null = null;
+  private triesLeft = 0;
+  private body: Buffer | Readable | null = null;
+  private replayable = true;
+  private headers: HeaderObject = {};
+  private upstreamPath = '';
+  private requestTimer: NodeJS.Timeout | null = null;
+  private tryTimer: NodeJS.Timeout | null = null;
+  private done = false;
+  private chunks: Buffer[] | null = null;
+  private sessionIssued = -1;
+  private origin: string | undefined;
+
+  constructor(
+    private readonly ctx: ProxyContext,
+    private readonly req: ClientRequest,
+    res: ClientResponse,
+    private readonly r: Routed,
+  ) {
+    this.res = asResponse(res);
+    this.rule = r.match.rule;
+  }
+
+  run(): void {
+    const { req, rule, r } = this;
+    const method = req.method ?? 'GET';
+    const origin = req.headers.origin;
+    this.origin = origin;
+    if (rule.cors !== null && isPreflight(method, origin, req.headers['access-control-request-method'] as string | undefined)) {
+      const h =
+        rule.cors.preflightHeaders(
+          origin!,
+          req.headers['access-control-request-method'] as string,
+          req.headers['access-control-request-headers'] as string | undefined,
+        ) ?? {};
+      rule.responsePlan?.apply(h);
+      sendHeadersOnly(this.res as unknown as ClientResponse, 204, h);
+      return;
+    }
+    if (rule.redirect !== null) {
+      const location = buildLocation(rule.redirect, {
+        scheme: r.state.port.tls ? 'https' : 'http',
+        host: r.host,
+        listenerPort: r.listener.port,
+        path: r.path,
+        query: r.query,
+        matchedPrefix: r.match.entry.path.type === 'RegularExpression' ? null : r.match.pathValue,
+      });
+      const h: HeaderObject = { location };
+      rule.responsePlan?.apply(h);
+      if (origin !== undefined) rule.cors?.decorate(h, origin);
+      sendHeadersOnly(this.res as unknown as ClientResponse, rule.redirect.statusCode, h);
+      return;
+    }
+    if (rule.directStatus !== 0) return this.fail(rule.directStatus);
+
+    if (rule.session !== null) this.resumeSession();
+    if (this.ref === null) {
+      const ref = rule.picker.pick();
+      if (ref === undefined) return this.fail(500, 'no backend with a non-zero weight');
+      this.ref = ref;
+    }
+    const backend = this.ref.backend;
+    if (backend === null) return this.fail(500, 'invalid backend');
+    if (this.upstream === null) {
+      this.upstream = backend.next();
+      if (this.upstream === null) return this.fail(503, 'no ready endpoint');
+    }
+
+    this.headers = buildUpstreamHeaders(req.headers, {
+      clientIp: clientIp(req.socket?.remoteAddress),
+      proto: r.state.port.tls ? 'https' : 'http',
+      authority: r.authority,
+      plan: this.ref.requestPlan,
+      rewriteHost: rule.rewriteHost,
+      keepUpgrade: false,
+    });
+    let path = r.rawPath;
+    if (rule.rewritePath !== null) {
+      path = modifyPath(r.path, rule.rewritePath, r.match.entry.path.type === 'RegularExpression' ? null : r.match.pathValue);
+    } else if (r.path !== r.rawPath) path = r.path;
+    this.upstreamPath = r.query !== null ? `${path}?${r.query}` : path;
+
+    (this.res as Owned<ResponseLike>)[kExchange] = this;
+    (this.res as unknown as NodeJS.EventEmitter).on('close', onClientClose);
+    if (rule.requestMs > 0) this.requestTimer = setTimeout(onRequestTimeout, rule.requestMs, this);
+    if (rule.retry !== null) this.triesLeft = rule.retry.attempts;
+    backend.budget?.onRequest(Date.now());
+
+    if (!hasBody(req)) {
+      this.body = null;
+    } else if (rule.retry !== null && contentLength(req) <= RETRY_BODY_LIMIT) {
+      // Buffer the (small) body so a retry can resend it.
+      this.chunks = [];
+      (req as Owned<ClientRequest>)[kExchange] = this;
+      req.on('data', onBodyData);
+      req.on('end', onBodyEnd);
+      return;
+    } else {
+      this.replayable = false;
+      this.body = req;
+    }
+    this.startMirrorsAndFirstTry();
+  }
+
+  /** @internal the buffered body is complete */
+  bodyBuffered(): void {
+    this.body = Buffer.concat(this.chunks!);
+    this.chunks = null;
+    this.startMirrorsAndFirstTry();
+  }
+
+  /** @internal */
+  bufferChunk(chunk: Buffer): void {
+    this.chunks?.push(chunk);
+  }
+
+  private startMirrorsAndFirstTry(): void {
+    if (this.done) return;
+    const mirrors = this.rule.mirrors;
+    if (mirrors.length > 0) {
+      let bodies: (Buffer | Readable | null)[] | null = null;
+      for (let i = 0; i < mirrors.length; i++) {
+        const m = mirrors[i]!;
+        if (m.percent < 100 && Math.random() * 100 >= m.percent) continue;
+        let body: Buffer | Readable | null = this.body instanceof Buffer || this.body === null ? this.body : null;
+        if (this.body !== null && !(this.body instanceof Buffer)) {
+          bodies ??= [];
+          const pass = new PassThrough({ highWaterMark: MIRROR_BACKLOG_LIMIT });
+          bodies.push(pass);
+          body = pass;
+        }
+        sendMirror(this.ctx, m.backend, this.req.method ?? 'GET', this.upstreamPath, this.headers, body, this.teTrailers());
+      }
+      if (bodies !== null) this.body = teeBody(this.req, bodies as PassThrough[]);
+    }
+    this.startAttempt();
+  }
+
+  private teeTrailersCache: boolean | null = null;
+  private teTrailers(): boolean {
+    if (this.teeTrailersCache === null) this.teeTrailersCache = this.req.headers.te === 'trailers';
+    return this.teeTrailersCache;
+  }
+
+  private startAttempt(): void {
+    if (this.done) return;
+    const upstream = this.upstream!;
+    const attempt = upstream.isHttp2 ? new H2Attempt(this, upstream) : new H1Attempt(this, upstream);
+    this.current = attempt;
+    if (this.rule.backendRequestMs > 0) this.tryTimer = setTimeout(onTryTimeout, this.rule.backendRequestMs, this, attempt);
+    const request: AttemptRequest = {
+      method: this.req.method ?? 'GET',
+      path: this.upstreamPath,
+      headers: this.headers,
+      body: this.body,
+      teTrailers: this.teTrailers(),
+    };
+    attempt.start(request);
+  }
+
+  onUpstreamResponse(a: UpstreamAttempt, status: number, headers: HeaderObject): void {
+    if (a !== this.current || this.done) {
+      a.abort(new Error('stale'));
+      return;
+    }
+    this.clearTryTimer();
+    const retry = this.rule.retry;
+    if (retry !== null && retry.codes.has(status) && this.mayRetry()) {
+      a.abort(new Error(`retrying after status ${status}`));
+      this.retry(false);
+      return;
+    }
+    cleanResponseHeaders(headers);
+    this.ref!.responsePlan?.apply(headers);
+    if (this.origin !== undefined) this.rule.cors?.decorate(headers, this.origin);
+    if (this.sessionIssued !== -2 && this.rule.session !== null) this.addSessionToken(headers);
+    this.res.writeHead(status, headers);
+  }
+
+  onUpstreamData(a: UpstreamAttempt, chunk: Buffer): void {
+    if (a !== this.current || this.done) return;
+    if (!this.res.write(chunk)) {
+      a.pause();
+      (this.res as unknown as NodeJS.EventEmitter).once('drain', onClientDrain);
+    }
+  }
+
+  onUpstreamEnd(a: UpstreamAttempt, trailers: HeaderObject | null): void {
+    if (a !== this.current || this.done) return;
+    if (trailers !== null) {
+      cleanResponseHeaders(trailers);
+      this.res.addTrailers(trailers);
+    }
+    this.res.end();
+    this.finish();
+  }
+
+  onUpstreamError(a: UpstreamAttempt, err: Error): void {
+    if (a !== this.current || this.done) return;
+    this.clearTryTimer();
+    if (this.res.headersSent) {
+      this.ctx.log('debug', 'backend failed mid-response', { rule: this.rule.id, error: err.message });
+      this.res.destroy();
+      this.finish();
+      return;
+    }
+    const timedOut = err instanceof TimeoutError;
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    const connectError = !timedOut && CONNECT_ERRORS.has(code);
+    const retry = this.rule.retry;
+    if (retry !== null && (connectError || (timedOut && retry.codes.has(504))) && this.mayRetry()) {
+      this.retry(connectError);
+      return;
+    }
+    this.ctx.log('debug', 'backend request failed', { rule: this.rule.id, endpoint: a.upstream.key, error: err.message, code });
+    this.fail(timedOut ? 504 : 502, timedOut ? 'backend request timed out' : 'backend unavailable');
+  }
+
+  /** @internal backend try took longer than backendRequestMs */
+  tryTimedOut(a: UpstreamAttempt): void {
+    this.tryTimer = null;
+    if (a !== this.current || this.done) return;
+    a.abort(new Error('backend request timeout'));
+    this.onUpstreamError(a, new TimeoutError('backend request timeout'));
+  }
+
+  /** @internal the whole request took longer than requestMs */
+  requestTimedOut(): void {
+    this.requestTimer = null;
+    if (this.done) return;
+    this.current?.abort(new Error('request timeout'));
+    this.fail(504, 'request timed out');
+  }
+
+  /** @internal the client went away */
+  clientClosed(): void {
+    if (this.done) return;
+    this.current?.abort(new Error('client closed'));
+    this.finish();
+  }
+
+  /** @internal the client can take more data */
+  clientDrained(): void {
+    this.current?.resume();
+  }
+
+  private mayRetry(): boolean {
+    if (this.triesLeft <= 0 || !this.replayable) return false;
+    const budget = this.ref!.backend!.budget;
+    return budget === null || budget.tryAcquire(Date.now());
+  }
+
+  private retry(preferOtherEndpoint: boolean): void {
+    this.triesLeft--;
+    const backend = this.ref!.backend!;
+    const next = preferOtherEndpoint ? backend.nextExcept(this.upstream) : backend.next();
+    if (next !== null) this.upstream = next;
+    this.current = null;
+    const backoff = this.rule.retry!.backoffMs;
+    if (backoff > 0) setTimeout(onRetryTimer, backoff, this);
+    else setImmediate(onRetryTimer, this);
+  }
+
+  /** @internal */
+  retryNow(): void {
+    this.startAttempt();
+  }
+
+  private resumeSession(): void {
+    const session = this.rule.session!;
+    const nowS = Math.floor(Date.now() / 1000);
+    const token = session.read(this.req.rawHeaders, nowS);
+    if (token !== null) {
+      const ref = this.rule.refs[token.refIndex];
+      const upstream = ref?.backend?.byEndpoint.get(token.endpoint);
+      if (ref !== undefined && upstream !== undefined) {
+        this.ref = ref;
+        this.upstream = upstream;
+        // -2: valid token and nothing to refresh.
+        this.sessionIssued = session.sliding ? token.issued : -2;
+        return;
+      }
+    }
+    this.sessionIssued = nowS;
+  }
+
+  private addSessionToken(headers: HeaderObject): void {
+    const session = this.rule.session!;
+    const u = this.upstream!;
+    const nowS = Math.floor(Date.now() / 1000);
+    const token = session.issue(this.ref!.index, endpointKey(u.address, u.port), this.sessionIssued < 0 ? nowS : this.sessionIssued, nowS);
+    const [name, value] = session.responseHeader(token);
+    const cur = headers[name];
+    if (name === 'set-cookie' && cur !== undefined) headers[name] = [...(Array.isArray(cur) ? cur : [cur]), value];
+    else headers[name] = value;
+  }
+
+  private fail(status: number, message?: string): void {
+    sendStatus(this.res as unknown as ClientResponse, status, this.r.grpc, message);
+    this.finish();
+  }
+
+  private clearTryTimer(): void {
+    if (this.tryTimer !== null) {
+      clearTimeout(this.tryTimer);
+      this.tryTimer = null;
+    }
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.current = null;
+    this.clearTryTimer();
+    if (this.requestTimer !== null) {
+      clearTimeout(this.requestTimer);
+      this.requestTimer = null;
+    }
+  }
+}
+
+function onClientClose(this: Owned<ResponseLike>): void {
+  this[kExchange]?.clientClosed();
+}
+function onClientDrain(this: Owned<ResponseLike>): void {
+  this[kExchange]?.clientDrained();
+}
+function onRequestTimeout(ex: Exchange): void {
+  ex.requestTimedOut();
+}
+function onTryTimeout(ex: Exchange, a: UpstreamAttempt): void {
+  ex.tryTimedOut(a);
+}
+function onRetryTimer(ex: Exchange): void {
+  ex.retryNow();
+}
+function onBodyData(this: Owned<ClientRequest>, chunk: Buffer): void {
+  this[kExchange]?.bufferChunk(chunk);
+}
+function onBodyEnd(this: Owned<ClientRequest>): void {
+  this[kExchange]?.bodyBuffered();
+}
+
+function hasBody(req: ClientRequest): boolean {
+  if (req.httpVersionMajor === 2) {
+    const stream = (req as Http2ServerRequest).stream;
+    return !(stream.endAfterHeaders || stream.readableEnded);
+  }
+  const cl = req.headers['content-length'];
+  if (cl !== undefined) return cl !== '0';
+  return req.headers['transfer-encoding'] !== undefined;
+}
+
+/** Declared body length; Infinity when unknown (chunked / HTTP/2 without content-length). */
+function contentLength(req: ClientRequest): number {
+  const cl = req.headers['content-length'];
+  if (cl === undefined) return Infinity;
+  const n = Number(cl);
+  return Number.isFinite(n) && n >= 0 ? n : Infinity;
+}
+
+/**
+ * Copies the request body to the mirrors while it streams to the backend: the main copy keeps
+ * its backpressure; a mirror that falls `MIRROR_BACKLOG_LIMIT` behind is dropped, so a slow
+ * mirror never slows the main request.
+ */
+function teeBody(req: ClientRequest, mirrors: PassThrough[]): PassThrough {
+  const main = new PassThrough();
+  req.on('data', (chunk: Buffer) => {
+    for (const m of mirrors) {
+      if (m.destroyed) continue;
+      if (m.writableLength > MIRROR_BACKLOG_LIMIT) m.destroy();
+      else m.write(chunk);
+    }
+    if (!main.write(chunk)) req.pause();
+  });
+  main.on('drain', () => req.resume());
+  req.on('end', () => {
+    main.end();
+    for (const m of mirrors) if (!m.destroyed) m.end();
+  });
+  req.on('error', (err) => {
+    main.destroy(err);
+    for (const m of mirrors) m.destroy();
+  });
+  return main;
+}

@@ -1,0 +1,80 @@
+/**
+ * Request → listener → virtual host → route entry. On HTTP ports the Host header picks the
+ * listener; on HTTPS ports the SNI did at the handshake, and a Host that picks another listener
+ * is a misdirected request (421).
+ */
+import type { Http2ServerRequest } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import type { CompiledListener, CompiledRule } from '../compile/compiled-types.js';
+import { hostWithoutPort } from '../routing/host-table.js';
+import { normalizePath } from '../routing/path-normalize.js';
+import type { RouteMatch } from '../routing/router.js';
+import type { BoundSocket, PortState } from '../server/bound-socket.js';
+import { isGrpcContentType } from './grpc-status.js';
+import type { ClientRequest } from './http-types.js';
+
+/** A routed request, or the status the gateway answers with. */
+export interface Routed {
+  readonly status: 0;
+  readonly state: PortState;
+  readonly listener: CompiledListener;
+  /** Lower-case host without port. */
+  readonly host: string;
+  /** Host header / :authority as sent. */
+  readonly authority: string | undefined;
+  /** Normalized path (matching, rewrites, redirects). */
+  readonly path: string;
+  /** The request target's path as sent (forwarded when no filter changes it). */
+  readonly rawPath: string;
+  /** Query string without "?", or null. */
+  readonly query: string | null;
+  readonly match: RouteMatch<CompiledRule>;
+  readonly grpc: boolean;
+}
+
+export interface NotRouted {
+  /** 400, 404, 421 or 503. */
+  readonly status: number;
+  readonly grpc: boolean;
+}
+
+export function routeRequest(bound: BoundSocket, req: ClientRequest): Routed | NotRouted {
+  const grpcRequest = isGrpcContentType(req.headers['content-type']);
+  const state = bound.state;
+  if (state === null) return { status: 503, grpc: grpcRequest };
+  const port = state.port;
+  const h2 = req.httpVersionMajor === 2;
+  const authority = (h2 ? (req.headers[':authority'] as string | undefined) : undefined) ?? req.headers.host;
+  const host = hostWithoutPort(authority);
+  const listener = port.byHost.lookup(host) ?? null;
+  if (port.tls) {
+    const sock = (h2 ? (req as Http2ServerRequest).stream.session?.socket : req.socket) as TLSSocket | undefined;
+    if (bound.listenerForSni(sock?.servername) !== listener) return { status: 421, grpc: grpcRequest };
+  }
+  if (listener === null) return { status: 404, grpc: grpcRequest };
+  const vh = listener.vhosts.lookup(host);
+  if (vh === undefined) return { status: 404, grpc: grpcRequest };
+
+  let target = req.url ?? '/';
+  if (target.charCodeAt(0) !== 47) target = originForm(target);
+  const q = target.indexOf('?');
+  const rawPath = q < 0 ? target : target.slice(0, q);
+  const query = q < 0 ? null : target.slice(q + 1);
+  const path = normalizePath(rawPath);
+  if (path === null) return { status: 400, grpc: grpcRequest };
+  const match = vh.router.match(req.method ?? 'GET', path, query, req);
+  if (match === null) return { status: 404, grpc: grpcRequest };
+  return { status: 0, state, listener, host, authority, path, rawPath, query, match, grpc: grpcRequest || match.rule.grpc };
+}
+
+/** "http://host/p?q" → "/p?q"; "*" and anything else unusable → "" (a 400 later). */
+function originForm(target: string): string {
+  const scheme = target.indexOf('://');
+  if (scheme < 0) return '';
+  const slash = target.indexOf('/', scheme + 3);
+  if (slash < 0) {
+    const q = target.indexOf('?', scheme + 3);
+    return q < 0 ? '/' : `/${target.slice(q)}`;
+  }
+  return target.slice(slash);
+}

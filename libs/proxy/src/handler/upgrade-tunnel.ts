@@ -1,0 +1,116 @@
+/**
+ * HTTP/1.1 upgrades (WebSocket and others): the request is routed and filtered like any other,
+ * then its head is written to a fresh connection to the chosen endpoint and the two sockets are
+ * piped both ways; the backend's 101 (or refusal) reaches the client as it is. A tunnel
+ * belongs to its connection, not to a config: swaps leave it alone.
+ */
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import { modifyPath } from '../filters/path-rewrite.js';
+import { buildLocation } from '../filters/redirect.js';
+import type { Upstream } from '../upstream/upstream.js';
+import { buildUpstreamHeaders, clientIp } from './forward-headers.js';
+import type { ProxyContext } from './proxy-context.js';
+import type { Routed } from './route-request.js';
+
+const CONNECT_TIMEOUT_MS = 10_000;
+
+export function openTunnel(ctx: ProxyContext, req: IncomingMessage, client: Duplex, head: Buffer, r: Routed): void {
+  const rule = r.match.rule;
+  client.on('error', destroyQuietly);
+  if (rule.redirect !== null) {
+    const location = buildLocation(rule.redirect, {
+      scheme: r.state.port.tls ? 'https' : 'http',
+      host: r.host,
+      listenerPort: r.listener.port,
+      path: r.path,
+      query: r.query,
+      matchedPrefix: r.match.entry.path.type === 'RegularExpression' ? null : r.match.pathValue,
+    });
+    return refuse(client, rule.redirect.statusCode, `location: ${location}\r\n`);
+  }
+  if (rule.directStatus !== 0) return refuse(client, rule.directStatus);
+  const ref = rule.picker.pick();
+  if (ref === undefined || ref.backend === null) return refuse(client, 500);
+  const upstream = ref.backend.next();
+  if (upstream === null) return refuse(client, 503);
+  if (upstream.isHttp2) return refuse(client, 502);
+
+  const headers = buildUpstreamHeaders(req.headers, {
+    clientIp: clientIp(req.socket.remoteAddress),
+    proto: r.state.port.tls ? 'https' : 'http',
+    authority: r.authority,
+    plan: ref.requestPlan,
+    rewriteHost: rule.rewriteHost,
+    keepUpgrade: true,
+  });
+  let path = r.rawPath;
+  if (rule.rewritePath !== null) {
+    path = modifyPath(r.path, rule.rewritePath, r.match.entry.path.type === 'RegularExpression' ? null : r.match.pathValue);
+  } else if (r.path !== r.rawPath) path = r.path;
+  if (r.query !== null) path += `?${r.query}`;
+
+  let headText = `${req.method ?? 'GET'} ${path} HTTP/1.1\r\n`;
+  for (const name in headers) {
+    const v = headers[name];
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const one of v) headText += `${name}: ${one}\r\n`;
+    else headText += `${name}: ${v}\r\n`;
+  }
+  headText += '\r\n';
+
+  const backend = connect(upstream);
+  backend.setTimeout(CONNECT_TIMEOUT_MS);
+  backend.once('timeout', () => backend.destroy(new Error('connect timeout')));
+  backend.once(upstream.tls !== null ? 'secureConnect' : 'connect', () => {
+    backend.setTimeout(0);
+    backend.setNoDelay(true);
+    backend.write(headText);
+    if (head.length > 0) backend.write(head);
+    backend.pipe(client);
+    client.pipe(backend);
+  });
+  backend.on('error', (err) => {
+    ctx.log('debug', 'upgrade to backend failed', { endpoint: upstream.key, error: err.message });
+    if (!connected(backend)) refuse(client, 502);
+    else client.destroy();
+  });
+  backend.on('close', () => client.destroy());
+  client.on('close', () => backend.destroy());
+}
+
+function connected(s: net.Socket): boolean {
+  return s.bytesWritten > 0;
+}
+
+function connect(u: Upstream): net.Socket {
+  const t = u.tls;
+  if (t === null) return net.connect({ host: u.address, port: u.port });
+  return tls.connect({
+    host: u.address,
+    port: u.port,
+    servername: t.servername,
+    ca: t.ca,
+    cert: t.cert,
+    key: t.key,
+    rejectUnauthorized: true,
+    checkServerIdentity: t.checkServerIdentity,
+    ALPNProtocols: ['http/1.1'],
+  });
+}
+
+/** Answers an upgrade request that cannot be tunnelled, and closes the connection. */
+export function refuse(client: Duplex, status: number, extraHeaders = ''): void {
+  if (!client.writable) {
+    client.destroy();
+    return;
+  }
+  client.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${extraHeaders}connection: close\r\ncontent-length: 0\r\n\r\n`);
+}
+
+function destroyQuietly(this: Duplex): void {
+  this.destroy();
+}

@@ -1,0 +1,42 @@
+/** Public types of the Proxy API. */
+import type { LogFn } from './handler/proxy-context.js';
+
+export type { LogFn };
+
+export interface ProxyOptions {
+  /** Address bound for a config that lists no addresses. Default 127.0.0.1. */
+  defaultAddress?: string;
+  log?: LogFn;
+  /** How long a removed listener lets its in-flight requests finish before closing them. Default 30 s. */
+  drainTimeoutMs?: number;
+  /**
+   * Key of the session-persistence tokens. Worker processes serving the same gateways must
+   * share it; by default each Proxy draws a random one (persistence then holds per process).
+   */
+  sessionSecret?: string | Buffer;
+}
+
+/** One problem with a gateway or one of its listeners. */
+export interface ApplyError {
+  /** Listener name (IR `name`) when the problem is a listener's. */
+  listener?: string;
+  /**
+   * Invalid (the config failed validation), InvalidCertificateRef, PortUnavailable,
+   * AddressNotUsable, UnsupportedProtocol, ProtocolConflict.
+   */
+  reason: string;
+  message: string;
+}
+
+export interface GatewayApplyResult {
+  /** The config was accepted and is what the gateway serves now. */
+  ok: boolean;
+  /** Listeners bound on every address of the gateway. */
+  listenersBound: string[];
+  errors: ApplyError[];
+}
+
+export interface ApplyResult {
+  /** By "namespace/name". */
+  gateways: Record<string, GatewayApplyResult>;
+}

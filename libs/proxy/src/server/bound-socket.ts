@@ -1,0 +1,310 @@
+/**
+ * One bound address:port. A plain net.Server accepts connections and hands each to the right
+ * protocol server for the port's current config: TLS (HTTPS listeners: SNI picks the listener
+ * and certificate, ALPN picks h2 or http/1.1), or plain, where the first bytes tell HTTP/1.1
+ * from h2c with prior knowledge. The protocol servers never listen themselves, so the port's
+ * state can be swapped (or the port turned from HTTP to HTTPS) without rebinding, and the
+ * socket layer stays ready for L4 listeners, which will take connections here as well.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http2, { type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
+import net, { type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { SecureContext, TLSSocket } from 'node:tls';
+import type { CompiledGateway, CompiledListener, CompiledPort } from '../compile/compiled-types.js';
+import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_MS } from './limits.js';
+
+/** The config a bound socket serves right now. Replaced as a whole on a swap. */
+export interface PortState {
+  readonly gateway: CompiledGateway;
+  readonly port: CompiledPort;
+}
+
+/** Request and upgrade entry points (implemented by the request handler). */
+export interface HttpEntry {
+  onRequest(bound: BoundSocket, req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void;
+  onUpgrade(bound: BoundSocket, req: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+const kBound = Symbol('bound');
+const kActive = Symbol('activeRequests');
+const kSession = Symbol('h2session');
+const kPeek = Symbol('peek');
+
+type TrackedSocket = Socket & { [kBound]?: BoundSocket; [kActive]?: number; [kSession]?: Http2Session; [kPeek]?: Buffer };
+
+export class BoundSocket {
+  /** "address:port" ("[::1]:443" for IPv6). */
+  readonly key: string;
+  state: PortState | null = null;
+  draining = false;
+  private readonly server: net.Server;
+  private h1: http.Server | null = null;
+  private h2c: http2.Http2Server | null = null;
+  private tls: http2.Http2SecureServer | null = null;
+  private readonly sockets = new Set<TrackedSocket>();
+  private drained: (() => void) | null = null;
+
+  constructor(
+    readonly address: string,
+    readonly port: number,
+    private readonly entry: HttpEntry,
+  ) {
+    this.key = bindKey(address, port);
+    this.server = net.createServer({ noDelay: true });
+    this.server.on('connection', onConnection);
+    (this.server as net.Server & { [kBound]?: BoundSocket })[kBound] = this;
+  }
+
+  /** Binds; resolves with the bind error (EADDRINUSE, EADDRNOTAVAIL, EACCES...) instead of throwing. */
+  listen(): Promise<NodeJS.ErrnoException | null> {
+    return new Promise((resolve) => {
+      const onError = (err: NodeJS.ErrnoException) => {
+        this.server.off('listening', onListening);
+        resolve(err);
+      };
+      const onListening = () => {
+        this.server.off('error', onError);
+        this.server.on('error', ignore);
+        resolve(null);
+      };
+      this.server.once('error', onError);
+      this.server.once('listening', onListening);
+      this.server.listen({ host: this.address, port: this.port, exclusive: false });
+    });
+  }
+
+  /** Serves `state` from the next connection/request on (the swap itself is this assignment). */
+  setState(state: PortState): void {
+    this.state = state;
+    if (state.port.tls) this.configureTls(state.port);
+  }
+
+  /** Open client connections (for tests and diagnostics). */
+  get connectionCount(): number {
+    return this.sockets.size;
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests (and upgraded connections) finish, closes idle
+   * keep-alive connections and HTTP/2 sessions (GOAWAY), and after `timeoutMs` destroys
+   * whatever is left.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    this.draining = true;
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (this.sockets.size > 0) {
+      const done = new Promise<void>((resolve) => (this.drained = resolve));
+      for (const s of this.sockets) closeIfIdle(s);
+      const timer = setTimeout(() => {
+        for (const s of this.sockets) s.destroy();
+      }, timeoutMs);
+      await done;
+      clearTimeout(timer);
+    }
+  }
+
+  /** @internal a socket closed */
+  forget(s: TrackedSocket): void {
+    this.sockets.delete(s);
+    if (this.draining && this.sockets.size === 0) this.drained?.();
+  }
+
+  /** @internal */
+  track(s: TrackedSocket): void {
+    s[kBound] = this;
+    s[kActive] = 0;
+    this.sockets.add(s);
+    s.on('close', onSocketClose);
+    s.on('error', ignore);
+  }
+
+  /** @internal plain connection whose first bytes decided the protocol */
+  dispatchPlain(s: TrackedSocket, h2: boolean): void {
+    if (h2) {
+      // The HTTP/2 session reads what was unshifted itself.
+      this.h2cServer().emit('connection', s);
+    } else {
+      // node:http reads the socket's handle directly from now on; the bytes already read
+      // (unshifted) are delivered through 'data' once the socket flows again.
+      this.h1Server().emit('connection', s);
+      s.resume();
+    }
+  }
+
+  /** @internal */
+  tlsServer(): http2.Http2SecureServer {
+    if (this.tls !== null) return this.tls;
+    const bound = this;
+    const server = http2.createSecureServer({
+      allowHTTP1: true,
+      ALPNProtocols: ['h2', 'http/1.1'],
+      SNICallback(servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) {
+        const listener = bound.listenerForSni(servername);
+        if (listener === null || listener.tls === null) {
+          cb(new Error(`no listener for server name "${servername}"`));
+          return;
+        }
+        cb(null, listener.tls.byName.lookup(servername.toLowerCase()) ?? listener.tls.defaultContext);
+      },
+    });
+    server.prependListener('secureConnection', onSecureConnection);
+    (server as unknown as { [kBound]: BoundSocket })[kBound] = this;
+    server.on('request', this.onRequest);
+    server.on('upgrade', this.onUpgrade);
+    server.on('session', onSession);
+    server.on('tlsClientError', ignore);
+    server.on('sessionError', ignore);
+    server.setTimeout(0);
+    this.tls = server;
+    return server;
+  }
+
+  /** The listener that a TLS client's SNI selects (no SNI: the listener without hostname). */
+  listenerForSni(servername: string | undefined | false | null): CompiledListener | null {
+    const port = this.state?.port;
+    if (port === undefined) return null;
+    if (!servername) return port.defaultListener;
+    return port.byHost.lookup(servername.toLowerCase()) ?? null;
+  }
+
+  private configureTls(port: CompiledPort): void {
+    const server = this.tlsServer();
+    // Read by node:tls for each new connection.
+    (server as unknown as { requestCert: boolean }).requestCert = port.requestCert;
+    const def = port.defaultListener?.tls ?? port.listeners[0]?.tls;
+    if (def) server.setSecureContext(def.defaultOptions);
+  }
+
+  private h1Server(): http.Server {
+    if (this.h1 !== null) return this.h1;
+    const server = http.createServer({
+      requestTimeout: 0,
+      headersTimeout: DEFAULT_HEADERS_TIMEOUT_MS,
+      keepAliveTimeout: DEFAULT_KEEP_ALIVE_MS,
+      noDelay: true,
+    });
+    server.on('request', this.onRequest);
+    server.on('upgrade', this.onUpgrade);
+    server.on('clientError', onClientError);
+    this.h1 = server;
+    return server;
+  }
+
+  private h2cServer(): http2.Http2Server {
+    if (this.h2c !== null) return this.h2c;
+    const server = http2.createServer();
+    server.on('request', this.onRequest);
+    server.on('session', onSession);
+    server.on('sessionError', ignore);
+    server.setTimeout(0);
+    this.h2c = server;
+    return server;
+  }
+
+  private readonly onRequest = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void => {
+    if (req.httpVersionMajor !== 2) {
+      const s = req.socket as TrackedSocket;
+      s[kActive] = (s[kActive] ?? 0) + 1;
+      res.on('close', onH1ResponseClose);
+    }
+    this.entry.onRequest(this, req, res);
+  };
+
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    this.entry.onUpgrade(this, req, socket, head);
+  };
+}
+
+export function bindKey(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+function ignore(): void {}
+
+function onConnection(this: net.Server & { [kBound]?: BoundSocket }, socket: TrackedSocket): void {
+  const bound = this[kBound]!;
+  const state = bound.state;
+  if (state === null || bound.draining) {
+    socket.destroy();
+    return;
+  }
+  if (state.port.tls) {
+    // Tracked once the handshake is done (onSecureConnection): the TLS socket is what the
+    // protocol servers see, and what draining must look at.
+    socket.on('error', ignore);
+    bound.tlsServer().emit('connection', socket);
+    return;
+  }
+  bound.track(socket);
+  socket.on('data', onFirstData);
+}
+
+/** Reads until the bytes tell HTTP/1.1 from the HTTP/2 connection preface, then hands over. */
+function onFirstData(this: TrackedSocket, chunk: Buffer): void {
+  const prev = this[kPeek];
+  const buf = prev === undefined ? chunk : Buffer.concat([prev, chunk]);
+  const n = Math.min(buf.length, H2_PREFACE.length);
+  const isPrefacePrefix = buf.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+  if (isPrefacePrefix && buf.length < H2_PREFACE.length) {
+    this[kPeek] = buf;
+    return;
+  }
+  this.off('data', onFirstData);
+  this[kPeek] = undefined;
+  this.pause();
+  this.unshift(buf);
+  this[kBound]!.dispatchPlain(this, isPrefacePrefix);
+}
+
+function onSocketClose(this: TrackedSocket): void {
+  this[kBound]?.forget(this);
+}
+
+function onH1ResponseClose(this: ServerResponse): void {
+  const s = this.socket as TrackedSocket | null;
+  if (s === null) return;
+  s[kActive] = (s[kActive] ?? 1) - 1;
+  if (s[kActive] === 0 && s[kBound]?.draining) s.end();
+}
+
+function onSession(this: unknown, session: Http2Session): void {
+  const s = session.socket as unknown as TrackedSocket;
+  // session.socket is a proxy; the symbol property lands on the real socket.
+  s[kSession] = session;
+  session.on('error', ignore);
+  const bound = s[kBound];
+  if (bound?.draining) session.close();
+}
+
+function closeIfIdle(s: TrackedSocket): void {
+  const session = s[kSession];
+  if (session !== undefined) {
+    if (!session.closed) session.close();
+    return;
+  }
+  if (!s[kActive]) s.end();
+}
+
+function onSecureConnection(this: { [kBound]: BoundSocket }, socket: TLSSocket): void {
+  const bound = this[kBound];
+  const listener = bound.listenerForSni(socket.servername);
+  if (listener === null || bound.draining) {
+    socket.destroy();
+    return;
+  }
+  if (listener.tls?.clientValidation === 'AllowValidOnly' && !socket.authorized) {
+    socket.destroy();
+    return;
+  }
+  bound.track(socket as unknown as TrackedSocket);
+}
+
+function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+}

@@ -1,0 +1,6 @@
+/** Time limits of client connections, shared by the protocol servers. */
+
+/** Time a client has to send a request's headers. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 60_000;
+/** Idle time before a client keep-alive connection is closed. */
+export const DEFAULT_KEEP_ALIVE_MS = 65_000;

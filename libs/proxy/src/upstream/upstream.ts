@@ -1,0 +1,158 @@
+/**
+ * One backend endpoint as the proxy talks to it: an undici Pool (HTTP/1.1, keep-alive) or a
+ * node:http2 client session (H2C with prior knowledge, H2 over TLS), created on first use and
+ * kept across config swaps while a config still uses the endpoint.
+ */
+import http2, { type ClientHttp2Session } from 'node:http2';
+import { Pool } from 'undici';
+import type { Backend } from '@portway/ir';
+import type { TlsClientOptions } from './tls-client-options.js';
+
+export type UpstreamProtocol = Backend['protocol'];
+
+/** Connect timeout to an endpoint. */
+const CONNECT_TIMEOUT_MS = 10_000;
+/** Idle keep-alive connections to an endpoint are closed after this long. */
+const KEEP_ALIVE_MS = 60_000;
+
+export class Upstream {
+  private pool: Pool | null = null;
+  private h2: ClientHttp2Session | null = null;
+  private closed = false;
+  /** "http://10.0.0.1:8080" or "https://..." */
+  readonly origin: string;
+
+  constructor(
+    readonly key: string,
+    readonly address: string,
+    readonly port: number,
+    readonly protocol: UpstreamProtocol,
+    readonly tls: TlsClientOptions | null,
+  ) {
+    const host = address.includes(':') ? `[${address}]` : address;
+    this.origin = `${tls !== null || protocol === 'H2' ? 'https' : 'http'}://${host}:${port}`;
+  }
+
+  /** Whether requests go over HTTP/2 (H2C or H2). */
+  get isHttp2(): boolean {
+    return this.protocol === 'H2C' || this.protocol === 'H2';
+  }
+
+  /** The endpoint's keep-alive pool (HTTP/1.1 and WebSocket backends). */
+  getPool(): Pool {
+    if (this.pool !== null) return this.pool;
+    if (this.closed) throw new Error(`upstream ${this.key} is closed`);
+    const tls = this.tls;
+    this.pool = new Pool(this.origin, {
+      connect:
+        tls === null
+          ? { timeout: CONNECT_TIMEOUT_MS }
+          : {
+              timeout: CONNECT_TIMEOUT_MS,
+              servername: tls.servername,
+              ca: tls.ca,
+              cert: tls.cert,
+              key: tls.key,
+              rejectUnauthorized: true,
+              checkServerIdentity: tls.checkServerIdentity,
+            },
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      keepAliveMaxTimeout: KEEP_ALIVE_MS,
+      // The proxy enforces the route's timeouts itself; undici's own would cut long responses.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    return this.pool;
+  }
+
+  /** The endpoint's HTTP/2 session, reconnected when the previous one closed or went away. */
+  getSession(): ClientHttp2Session {
+    const s = this.h2;
+    if (s !== null && !s.closed && !s.destroyed) return s;
+    if (this.closed) throw new Error(`upstream ${this.key} is closed`);
+    const tls = this.tls;
+    const session = http2.connect(
+      this.origin,
+      tls === null
+        ? {}
+        : {
+            servername: tls.servername,
+            ca: tls.ca,
+            cert: tls.cert,
+            key: tls.key,
+            rejectUnauthorized: true,
+            checkServerIdentity: tls.checkServerIdentity,
+          },
+    );
+    session.on('error', ignoreSessionError);
+    session.on('close', onSessionClose);
+    session.on('goaway', onSessionGoaway);
+    (session as SessionWithOwner)[kOwner] = this;
+    session.unref();
+    this.h2 = session;
+    return session;
+  }
+
+  /** @internal */
+  forgetSession(s: ClientHttp2Session): void {
+    if (this.h2 === s) this.h2 = null;
+  }
+
+  /** Closes gracefully: requests in flight finish first. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const pool = this.pool;
+    const h2 = this.h2;
+    this.pool = null;
+    this.h2 = null;
+    await Promise.all([pool?.close().catch(() => undefined), h2 !== null ? closeSession(h2) : undefined]);
+  }
+}
+
+const kOwner = Symbol('upstream');
+type SessionWithOwner = ClientHttp2Session & { [kOwner]?: Upstream };
+
+function ignoreSessionError(): void {
+  // Stream-level errors are reported to the request that owns the stream.
+}
+function onSessionClose(this: ClientHttp2Session): void {
+  (this as SessionWithOwner)[kOwner]?.forgetSession(this);
+}
+function onSessionGoaway(this: ClientHttp2Session): void {
+  (this as SessionWithOwner)[kOwner]?.forgetSession(this);
+}
+
+function closeSession(s: ClientHttp2Session): Promise<void> {
+  if (s.closed || s.destroyed) return Promise.resolve();
+  return new Promise((resolve) => s.close(() => resolve()));
+}
+
+/** Keeps one Upstream per (protocol, TLS settings, address, port) across config swaps. */
+export class UpstreamRegistry {
+  private readonly upstreams = new Map<string, Upstream>();
+
+  get(protocol: UpstreamProtocol, tls: TlsClientOptions | null, address: string, port: number): Upstream {
+    const key = `${protocol}|${tls?.fingerprint ?? '-'}|${address}|${port}`;
+    let u = this.upstreams.get(key);
+    if (u === undefined) {
+      u = new Upstream(key, address, port, protocol, tls);
+      this.upstreams.set(key, u);
+    }
+    return u;
+  }
+
+  /** Closes (gracefully) every upstream whose key is not in `inUse`. */
+  async sweep(inUse: ReadonlySet<string>): Promise<void> {
+    const closing: Promise<void>[] = [];
+    for (const [key, u] of this.upstreams) {
+      if (inUse.has(key)) continue;
+      this.upstreams.delete(key);
+      closing.push(u.close());
+    }
+    await Promise.all(closing);
+  }
+
+  get size(): number {
+    return this.upstreams.size;
+  }
+}
