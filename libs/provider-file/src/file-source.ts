@@ -21,6 +21,18 @@ export function createFileSource(options: FileSourceOptions): ResourceSource {
 
 type Phase = 'new' | 'starting' | 'running' | 'stopped';
 
+/** Files read at once in a batch (the initial load reads them all). */
+const READ_CONCURRENCY = 16;
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 /**
  * How a batch works (the order matters):
  * 1. file events only mark paths dirty and (re)arm the debounce timer; a burst of writes is one batch,
@@ -154,11 +166,10 @@ class WatchedFolderSource implements ResourceSource {
       this.model.setFolderError(`cannot read folder ${this.dir}: ${messageOf(e)}`);
     }
     if (this.phase !== 'stopped' && this.watch.sync(listing.dirs)) this.schedule();
-    for (const [rel, signature] of listing.files) {
-      if (initial || named.has(rel) || this.suspects.has(rel) || this.known.get(rel) !== signature) {
-        await this.readOne(rel, signature, now, initial);
-      }
-    }
+    const toRead = [...listing.files].filter(
+      ([rel, signature]) => initial || named.has(rel) || this.suspects.has(rel) || this.known.get(rel) !== signature,
+    );
+    await forEachLimited(toRead, READ_CONCURRENCY, ([rel, signature]) => this.readOne(rel, signature, now, initial));
     for (const rel of [...this.known.keys()]) if (!listing.files.has(rel)) this.missing(rel, now);
     this.armGraceTimer(now);
     const state = this.model.commit();

@@ -52,23 +52,29 @@ async function walk(
   }
   listing.dirs.push(rel);
   names.sort();
-  for (const name of names) {
-    if (isIgnoredName(name)) continue;
-    const childAbs = join(abs, name);
-    const childRel = rel ? `${rel}/${name}` : name;
-    let s: Stats;
-    try {
-      s = await stat(childAbs);
-    } catch {
-      continue; // vanished, or a dangling symlink
-    }
-    if (s.isDirectory()) {
-      const id = `${s.dev}:${s.ino}`;
+  // Stat a folder's entries together (the listing runs on every batch), then visit them in name order.
+  const entries = await Promise.all(
+    names
+      .filter((name) => !isIgnoredName(name))
+      .map(async (name) => {
+        const childAbs = join(abs, name);
+        try {
+          return { name, childAbs, s: await stat(childAbs) };
+        } catch {
+          return undefined; // vanished, or a dangling symlink
+        }
+      }),
+  );
+  for (const e of entries) {
+    if (!e) continue;
+    const childRel = rel ? `${rel}/${e.name}` : e.name;
+    if (e.s.isDirectory()) {
+      const id = `${e.s.dev}:${e.s.ino}`;
       if (depth >= MAX_DEPTH || visited.has(id)) continue;
       visited.add(id);
-      await walk(childAbs, childRel, depth + 1, listing, visited, false);
-    } else if (s.isFile() && isManifestName(name)) {
-      listing.files.set(childRel, signatureOf(s));
+      await walk(e.childAbs, childRel, depth + 1, listing, visited, false);
+    } else if (e.s.isFile() && isManifestName(e.name)) {
+      listing.files.set(childRel, signatureOf(e.s));
     }
   }
 }
