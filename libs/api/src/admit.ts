@@ -16,7 +16,6 @@ import type { AnyObject } from './objects.js';
 import { cloneJson, pruneAndDefault } from './prune-and-default.js';
 import { validateRules } from './rule-validate.js';
 import { validateSchema } from './schema-validate.js';
-import type { StructuralSchema } from './schema-types.js';
 
 export type { FieldError } from './field-error.js';
 
@@ -92,30 +91,12 @@ export function admit(object: unknown, options: AdmitOptions = {}): AdmitResult 
   // many) the CEL rules are not run, and a note says so; list uniqueness is always checked.
   const blocked = errors.some((e) => e.type !== undefined && BLOCKING_TYPES.has(e.type));
   errors.push(...validateRules(kv.schema, obj, { old: options.old, rules: !blocked }));
-  if (blocked && hasRules(kv.schema)) errors.push(RULES_NOT_CHECKED);
+  if (blocked && kv.hasRules) errors.push(RULES_NOT_CHECKED);
   const core = CORE_KINDS[kv.kind];
   if (core?.check && schemaErrors.length === 0) errors.push(...core.check(obj));
 
   if (errors.length) return { ok: false, errors, warnings };
   return { ok: true, object: obj as unknown as AnyObject, warnings };
-}
-
-const withRules = new WeakMap<object, boolean>();
-
-/** True when some node of `schema` has CEL rules. */
-function hasRules(schema: StructuralSchema): boolean {
-  let v = withRules.get(schema);
-  if (v === undefined) {
-    const visit = (s: StructuralSchema | undefined): boolean =>
-      !!s &&
-      (!!s['x-kubernetes-validations']?.length ||
-        Object.values(s.properties ?? {}).some(visit) ||
-        visit(s.items) ||
-        (typeof s.additionalProperties === 'object' && visit(s.additionalProperties)));
-    v = visit(schema);
-    withRules.set(schema, v);
-  }
-  return v;
 }
 
 /** `path: message`, the way the API server prints one field error. */

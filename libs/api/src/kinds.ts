@@ -19,7 +19,20 @@ export interface KindVersion {
   /** The root schema, with `metadata` left to ObjectMeta handling. */
   schema: StructuralSchema;
   deprecated: boolean;
+  /** Some node of the schema has CEL rules. */
+  hasRules: boolean;
   core?: CoreKind;
+}
+
+/** True when some node of `schema` has CEL rules. */
+function schemaHasRules(s: StructuralSchema | undefined): boolean {
+  return (
+    !!s &&
+    (!!s['x-kubernetes-validations']?.length ||
+      Object.values(s.properties ?? {}).some(schemaHasRules) ||
+      schemaHasRules(s.items) ||
+      (typeof s.additionalProperties === 'object' && schemaHasRules(s.additionalProperties)))
+  );
 }
 
 const META_PASSTHROUGH: StructuralSchema = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
@@ -31,9 +44,9 @@ function withMetadataPassthrough(schema: StructuralSchema): StructuralSchema {
 const registry = new Map<string, KindVersion>();
 const versionsByKind = new Map<string, string[]>();
 
-function register(kv: KindVersion): void {
+function register(kv: Omit<KindVersion, 'hasRules'>): void {
   const apiVersion = kv.group ? `${kv.group}/${kv.version}` : kv.version;
-  registry.set(`${apiVersion}|${kv.kind}`, kv);
+  registry.set(`${apiVersion}|${kv.kind}`, { ...kv, hasRules: schemaHasRules(kv.schema) });
   versionsByKind.set(kv.kind, [...(versionsByKind.get(kv.kind) ?? []), apiVersion]);
 }
 
