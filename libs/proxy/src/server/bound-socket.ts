@@ -140,6 +140,7 @@ export class BoundSocket {
     const server = http2.createSecureServer({
       allowHTTP1: true,
       ALPNProtocols: ['h2', 'http/1.1'],
+      rejectUnauthorized: false,
       SNICallback(servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) {
         const listener = bound.listenerForSni(servername);
         if (listener === null || listener.tls === null) {
@@ -171,8 +172,12 @@ export class BoundSocket {
 
   private configureTls(port: CompiledPort): void {
     const server = this.tlsServer();
-    // Read by node:tls for each new connection.
-    (server as unknown as { requestCert: boolean }).requestCert = port.requestCert;
+    // Both are read by node:tls for each new connection. When every listener of the port
+    // requires a valid client certificate the handshake itself refuses clients without one;
+    // otherwise the listener chosen by SNI decides right after the handshake.
+    const s = server as unknown as { requestCert: boolean; rejectUnauthorized: boolean };
+    s.requestCert = port.requestCert;
+    s.rejectUnauthorized = port.requestCert && port.listeners.every((l) => l.tls?.clientValidation === 'AllowValidOnly');
     const def = port.defaultListener?.tls ?? port.listeners[0]?.tls;
     if (def) server.setSecureContext(def.defaultOptions);
   }
