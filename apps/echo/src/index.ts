@@ -1,1 +1,7 @@
-export {};
+export { startEcho } from './start-echo.js';
+export { EchoOptionsError } from './options.js';
+export type { EchoMode, EchoOptions, EchoTlsOptions } from './options.js';
+export type { EchoServer } from './running.js';
+export type { LogSink } from './log.js';
+export { ListenError } from './net-listen.js';
+export { TlsConfigError } from './tls-accept.js';
