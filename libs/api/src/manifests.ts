@@ -94,11 +94,12 @@ export function parseManifests(text: string, file: string, options: AdmitOptions
   const seen = new Map<string, string>();
 
   docList.forEach((doc, index) => {
-    const docLine = doc.range ? lc.linePos(doc.range[0]).line : undefined;
-    if (doc.errors.length) {
-      for (const e of doc.errors) {
-        result.errors.push({ file, index, line: e.linePos?.[0].line ?? docLine, message: `YAML: ${e.message.split('\n')[0]}` });
-      }
+    const start = (doc.contents as { range?: number[] } | null)?.range?.[0] ?? doc.range?.[0];
+    const docLine = start !== undefined ? lc.linePos(start).line : undefined;
+    const syntax = doc.errors[0];
+    if (syntax) {
+      // The first syntax error only: the next ones usually follow from it.
+      result.errors.push({ file, index, line: syntax.linePos?.[0].line ?? docLine, message: `YAML: ${syntax.message.split('\n')[0]}` });
       return;
     }
     let content: unknown;
