@@ -25,7 +25,7 @@ function https(name: string, hostname: string | undefined, certs: Issued[], extr
 function handshake(port: number, servername: string | undefined, ca: string, client?: Issued): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = tls.connect({ host: GW, port, servername, ca, cert: client?.cert, key: client?.key, ALPNProtocols: ['http/1.1'], checkServerIdentity: () => undefined }, () => {
-      const cn = s.getPeerCertificate().subject?.CN ?? '';
+      const cn = String(s.getPeerCertificate().subject?.CN ?? '');
       s.end();
       resolve(cn);
     });

@@ -66,7 +66,7 @@ export async function startBackend(o: BackendOptions): Promise<TestBackend> {
   else if (protocol === 'h2c') server = http2.createServer(onRequest);
   else
     server = http2.createSecureServer(
-      { cert: o.tls!.cert, key: o.tls!.key, allowHTTP1: true, ...(o.tls!.ca ? { ca: o.tls!.ca, requestCert: o.tls!.requestCert ?? false } : {}) },
+      { cert: o.tls!.cert, key: o.tls!.key, allowHTTP1: true, ...(o.tls!.ca ? { ca: o.tls!.ca, requestCert: o.tls!.requestCert ?? false, rejectUnauthorized: false } : {}) },
       onRequest,
     );
   backend.server = server;

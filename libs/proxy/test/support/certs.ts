@@ -6,7 +6,9 @@ import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY = 24 * 60 * 60 * 1000;
@@ -30,7 +32,7 @@ export async function makeCa(name = 'Portway Test CA'): Promise<Issued> {
     name: `CN=${name}`,
     notBefore: new Date(Date.now() - DAY),
     notAfter: new Date(Date.now() + DAY),
-    keys,
+    keys: keys as never,
     signingAlgorithm: ALG,
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
@@ -61,8 +63,8 @@ export async function makeLeaf(ca: Issued, o: LeafOptions): Promise<Issued> {
     issuer: ca.x.subject,
     notBefore: new Date(Date.now() - DAY),
     notAfter: new Date(Date.now() + DAY),
-    publicKey: keys.publicKey,
-    signingKey: ca.keys.privateKey,
+    publicKey: keys.publicKey as never,
+    signingKey: ca.keys.privateKey as never,
     signingAlgorithm: ALG,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),

@@ -70,7 +70,6 @@ export function getTls(address: string, port: number, o: TlsReq): Promise<Reply>
         cert: o.cert,
         key: o.key,
         agent: false,
-        ALPNProtocols: ['http/1.1'],
       },
       (res) => {
         const chunks: Buffer[] = [];

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { RetryBudget } from './retry-budget.js';
+import { SessionAffinity, cookieValue } from './session-affinity.js';
+import { WeightedPicker } from './weighted-picker.js';
+
+describe('WeightedPicker', () => {
+  it('never picks weight 0 and spreads by weight', () => {
+    const p = new WeightedPicker([
+      { item: 'a', weight: 1 },
+      { item: 'zero', weight: 0 },
+      { item: 'b', weight: 3 },
+    ]);
+    expect(p.total).toBe(4);
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 400; i++) {
+      const x = p.pick(i / 400)!;
+      counts[x] = (counts[x] ?? 0) + 1;
+    }
+    expect(counts).toEqual({ a: 100, b: 300 });
+  });
+  it('returns undefined when every weight is 0 or the list is empty', () => {
+    expect(new WeightedPicker([{ item: 'a', weight: 0 }]).pick()).toBeUndefined();
+    expect(new WeightedPicker<string>([]).pick()).toBeUndefined();
+  });
+});
+
+describe('RetryBudget', () => {
+  it('allows minRetries per interval, then a percentage of requests', () => {
+    const b = new RetryBudget({ percent: 20, intervalMs: 10_000, minRetries: 1, minRetryIntervalMs: 1_000 });
+    let t = 100_000;
+    expect(b.tryAcquire(t)).toBe(true); // the minimum rate
+    expect(b.tryAcquire(t)).toBe(false);
+    for (let i = 0; i < 10; i++) b.onRequest(t);
+    // 10 requests, 20 %: 2 retries in total in this window, one already used.
+    expect(b.tryAcquire(t)).toBe(true);
+    expect(b.tryAcquire(t)).toBe(false);
+    t += 1_000;
+    expect(b.tryAcquire(t)).toBe(true); // a new minimum-rate interval
+    t += 10_000;
+    expect(b.tryAcquire(t)).toBe(true); // new window: min rate again
+    expect(b.tryAcquire(t)).toBe(false); // no requests counted in the new window yet
+  });
+});
+
+describe('SessionAffinity', () => {
+  const secret = Buffer.from('s3cret');
+  const cookie = new SessionAffinity({ type: 'Cookie', name: 'sid', absoluteTimeoutMs: 10_000, idleTimeoutMs: 4_000 }, 'rule-1', secret);
+
+  it('reads back a token it issued, and refuses forged, foreign or expired ones', () => {
+    const token = cookie.issue(1, '10.0.0.1:8080', 1000, 1000);
+    const raw = ['Cookie', `a=b; sid=${token}`];
+    expect(cookie.read(raw, 1002)).toEqual({ refIndex: 1, endpoint: '10.0.0.1:8080', issued: 1000 });
+    expect(cookie.read(raw, 1005)).toBeNull(); // idle > 4 s
+    expect(cookie.read(['Cookie', `sid=${cookie.issue(1, '10.0.0.1:8080', 1000, 1009)}`], 1011)).toBeNull(); // absolute > 10 s
+    const other = new SessionAffinity({ type: 'Cookie', name: 'sid' }, 'rule-2', secret);
+    expect(other.read(raw, 1002)).toBeNull();
+    const forged = token.replace(/^1\./, '0.');
+    expect(cookie.read(['Cookie', `sid=${forged}`], 1002)).toBeNull();
+    expect(cookie.read(['Cookie', 'sid=garbage'], 1002)).toBeNull();
+  });
+
+  it('hands tokens out as a cookie or a header', () => {
+    expect(cookie.responseHeader('t')).toEqual(['set-cookie', 'sid=t; Path=/; HttpOnly']);
+    const permanent = new SessionAffinity({ type: 'Cookie', name: 'sid', cookieLifetime: 'Permanent', absoluteTimeoutMs: 5_000 }, 'r', secret);
+    expect(permanent.responseHeader('t')[1]).toBe('sid=t; Path=/; HttpOnly; Max-Age=5');
+    const header = new SessionAffinity({ type: 'Header', name: 'X-Session' }, 'r', secret);
+    expect(header.responseHeader('t')).toEqual(['x-session', 't']);
+    const tok = header.issue(0, 'a:1', 5, 5);
+    expect(header.read(['x-session', tok], 6)).toMatchObject({ endpoint: 'a:1' });
+  });
+
+  it('parses cookies', () => {
+    expect(cookieValue(['cookie', 'a=1; b = 2 ;c=3'], 'b')).toBe('2');
+    expect(cookieValue(['Cookie', 'a=1', 'cookie', 'c=3'], 'c')).toBe('3');
+    expect(cookieValue(['x', 'y'], 'a')).toBeUndefined();
+  });
+});
