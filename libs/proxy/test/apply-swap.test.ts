@@ -108,6 +108,25 @@ describe('apply: validation, socket reconciliation, atomic swaps', () => {
     await proxy.apply([]);
   });
 
+  it('reuses keep-alive connections to an unchanged endpoint across swaps, and closes them when no config uses it', async () => {
+    const port = await freePort(GW);
+    await proxy.apply([simple('pool', port, 'a', [a])]);
+    const first = (await get(GW, port)).json<{ remotePort: number }>().remotePort;
+    await proxy.apply([simple('pool', port, 'a', [a], 2)]);
+    const second = (await get(GW, port)).json<{ remotePort: number }>().remotePort;
+    expect(second).toBe(first);
+    await proxy.apply([simple('pool', port, 'b', [b], 3)]);
+    // The pool to endpoint "a" is closed: a's server sees its connection go (bounded wait).
+    const server = a.server as http.Server;
+    let open = -1;
+    for (let i = 0; i < 100 && open !== 0; i++) {
+      open = await new Promise<number>((resolve) => server.getConnections((_e, n) => resolve(n)));
+      if (open !== 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(open).toBe(0);
+    await proxy.apply([]);
+  });
+
   it('lets an in-flight request finish on the router it started with', async () => {
     const port = await freePort(GW);
     await proxy.apply([simple('inflight', port, 'a', [a])]);

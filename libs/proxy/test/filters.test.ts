@@ -193,3 +193,46 @@ describe('filters end to end: redirects, rewrites, response headers, CORS, mirro
     expect(mirrored).toBeLessThan(135);
   });
 });
+
+describe('CORS preflight to a method-restricted route', () => {
+  const proxy = new Proxy({ drainTimeoutMs: 200 });
+  let be: TestBackend;
+  let port: number;
+  beforeAll(async () => {
+    be = await startBackend({ id: 'be', address: '127.0.50.3' });
+    port = await freePort(GW);
+    const cors: HttpRule['filters'][number] = { type: 'CORS', allowOrigins: ['*'], allowMethods: ['PUT'], allowHeaders: [], exposeHeaders: [] };
+    const cfg = gateway(
+      'cors-method',
+      GW,
+      [
+        {
+          port,
+          listeners: [
+            httpListener('test/cors-method/http', [
+              vhost('*', [rule([{ backend: 'be', weight: 1 }], { filters: [cors] }), rule([{ backend: 'be', weight: 1 }])], [
+                prefix('/put', 0, { method: 'PUT' }),
+                prefix('/plain', 1, { method: 'PUT' }),
+              ]),
+            ]),
+          ],
+        },
+      ],
+      [backendOf('be', [be])],
+    );
+    await proxy.apply([cfg]);
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await be.close();
+  });
+
+  it('answers the preflight for the method it announces, only where a CORS filter applies', async () => {
+    const h = { origin: 'https://x.org', 'access-control-request-method': 'PUT' };
+    const r = await get(GW, port, { method: 'OPTIONS', path: '/put', headers: h });
+    expect(r.status).toBe(204);
+    expect(r.headers['access-control-allow-methods']).toBe('PUT');
+    expect((await get(GW, port, { method: 'OPTIONS', path: '/plain', headers: h })).status).toBe(404);
+    expect(be.seen).toEqual([]);
+  });
+});

@@ -8,7 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import type { CompiledListener, CompiledRule } from '../compile/compiled-types.js';
 import { hostWithoutPort } from '../routing/host-table.js';
 import { normalizePath } from '../routing/path-normalize.js';
-import type { RouteMatch } from '../routing/router.js';
+import type { RouteMatch, Router } from '../routing/router.js';
 import type { BoundSocket, PortState } from '../server/bound-socket.js';
 import { isGrpcContentType } from './grpc-status.js';
 import type { ClientRequest } from './http-types.js';
@@ -62,9 +62,21 @@ export function routeRequest(bound: BoundSocket, req: ClientRequest): Routed | N
   const query = q < 0 ? null : target.slice(q + 1);
   const path = normalizePath(rawPath);
   if (path === null) return { status: 400, grpc: grpcRequest };
-  const match = vh.router.match(req.method ?? 'GET', path, query, req);
+  let match = vh.router.match(req.method ?? 'GET', path, query, req);
+  if (match === null && req.method === 'OPTIONS') match = preflightMatch(vh.router, path, query, req);
   if (match === null) return { status: 404, grpc: grpcRequest };
   return { status: 0, state, listener, host, authority, path, rawPath, query, match, grpc: grpcRequest || match.rule.grpc };
+}
+
+/**
+ * A CORS preflight (OPTIONS) to a route that only matches other methods: match it as the
+ * method it announces, and let it through only to a rule with a CORS filter, which answers it.
+ */
+function preflightMatch(router: Router<CompiledRule>, path: string, query: string | null, req: ClientRequest): RouteMatch<CompiledRule> | null {
+  const announced = req.headers['access-control-request-method'];
+  if (typeof announced !== 'string' || req.headers.origin === undefined) return null;
+  const m = router.match(announced, path, query, req);
+  return m !== null && m.rule.cors !== null ? m : null;
 }
 
 /** "http://host/p?q" → "/p?q"; "*" and anything else unusable → "" (a 400 later). */

@@ -15,6 +15,8 @@ export interface Seen {
   headers: Record<string, string | string[] | undefined>;
   body: string;
   httpVersion: string;
+  /** Client port of the connection (tells whether the proxy reused a keep-alive connection). */
+  remotePort: number | undefined;
 }
 
 export type Behaviour = (req: IncomingMessage | http2.Http2ServerRequest, res: ServerResponse | http2.Http2ServerResponse, body: string) => boolean | void;
@@ -52,6 +54,7 @@ export async function startBackend(o: BackendOptions): Promise<TestBackend> {
         headers: { ...req.headers } as Seen['headers'],
         body,
         httpVersion: req.httpVersion,
+        remotePort: req.socket?.remotePort,
       };
       seen.push(entry);
       if (backend.behave?.(req, res, body)) return;
