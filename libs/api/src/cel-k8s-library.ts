@@ -23,7 +23,7 @@ import { dns1035Label, dns1123Label, dns1123Subdomain, labelValue, qualifiedName
 const { STRING, BOOL, INT, DYN } = CelScalar;
 
 /** netip.ParseAddr as the Kubernetes IP library applies it: no zones, no IPv4-mapped IPv6. */
-function celIP(s: string): ParsedIP | Error {
+export function celIP(s: string): ParsedIP | Error {
   const ip = parseIP(s, { allowZone: true });
   if (!ip) return new Error(`IP Address "${s}" parse error during conversion from string`);
   if (ip.zone) return new Error('IP address with zone value is not allowed');
@@ -43,7 +43,8 @@ function mustCIDR(s: string) {
   return c;
 }
 
-const FORMATS: Record<string, (s: string) => string[]> = {
+/** The named formats of the Kubernetes format library, as validators returning problems. */
+export const FORMATS: Readonly<Record<string, (s: string) => string[]>> = {
   dns1123Label,
   dns1123Subdomain,
   dns1035Label,

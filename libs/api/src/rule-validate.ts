@@ -13,6 +13,7 @@
  * rule that actually runs. The memo is bounded and cleared when full; it never changes an outcome.
  */
 import { celList, celMap } from '@bufbuild/cel';
+import { CelEvalError, compileFast, type FastProgram } from './cel-compile.js';
 import { compileRule, escapeCelName, runMessageExpression, runRule } from './cel-rules.js';
 import { childPath, duplicate, indexPath, invalid, type FieldError } from './field-error.js';
 import type { StructuralSchema, ValidationRule } from './schema-types.js';
@@ -156,20 +157,53 @@ function withFieldPath(path: string, fieldPath: string | undefined): string {
   return out;
 }
 
-/** Evaluates one rule; returns undefined when it holds. */
-function evaluate(r: ValidationRule, bindings: Record<string, unknown>): RuleFailure | undefined {
-  const program = compileRule(r.rule);
-  if (program instanceof Error) return { message: `rule compile error: ${program.message}`, evalError: true, fieldPath: r.fieldPath };
-  const outcome = runRule(program, bindings);
-  if (outcome.ok) return undefined;
-  if (outcome.error !== undefined) {
-    // Worded as the API server words runtime errors (cel-go's "no such key" for a missing field).
-    const err = outcome.error.replace(/^field not found: /, 'no such key: ');
-    return { message: `${err} evaluating rule: ${(r.message ?? r.rule).trim()}`, evalError: true, fieldPath: r.fieldPath };
+const fastPrograms = new Map<string, FastProgram | null>();
+
+/** The fast-path program of a rule, or null when it needs @bufbuild/cel. */
+function fastOf(expr: string): FastProgram | null {
+  let p = fastPrograms.get(expr);
+  if (p === undefined) {
+    p = compileFast(expr) ?? null;
+    fastPrograms.set(expr, p);
   }
-  const message =
-    (r.messageExpression ? runMessageExpression(r.messageExpression, bindings) : undefined) ?? r.message ?? `failed rule: ${r.rule}`;
-  return { message, evalError: false, fieldPath: r.fieldPath };
+  return p;
+}
+
+function evalFailure(r: ValidationRule, error: string): RuleFailure {
+  // Worded as the API server words runtime errors (cel-go's "no such key" for a missing field).
+  const err = error.replace(/^field not found: /, 'no such key: ');
+  return { message: `${err} evaluating rule: ${(r.message ?? r.rule).trim()}`, evalError: true, fieldPath: r.fieldPath };
+}
+
+/**
+ * Evaluates one rule on `value` (its JSON form) and returns undefined when it holds. The fast path
+ * reads the JSON directly; other rules run on @bufbuild/cel with the CEL value `cel()` builds.
+ */
+function evaluate(r: ValidationRule, value: unknown, old: unknown, cel: () => Record<string, unknown>): RuleFailure | undefined {
+  const fast = fastOf(r.rule);
+  if (fast) {
+    const out = fast(value, old);
+    if (out === true) return undefined;
+    if (out instanceof CelEvalError) return evalFailure(r, out.message);
+    if (out !== false) return evalFailure(r, `rule did not evaluate to a bool: ${String(out)}`);
+  } else {
+    const program = compileRule(r.rule);
+    if (program instanceof Error) return { message: `rule compile error: ${program.message}`, evalError: true, fieldPath: r.fieldPath };
+    const outcome = runRule(program, cel());
+    if (outcome.ok) return undefined;
+    if (outcome.error !== undefined) return evalFailure(r, outcome.error);
+  }
+  return { message: messageOf(r, value, old, cel), evalError: false, fieldPath: r.fieldPath };
+}
+
+/** The message of a failed rule: its messageExpression's value when that is a non-empty line, else `message`. */
+function messageOf(r: ValidationRule, value: unknown, old: unknown, cel: () => Record<string, unknown>): string {
+  if (r.messageExpression) {
+    const fast = fastOf(r.messageExpression);
+    const m = fast ? fast(value, old) : runMessageExpression(r.messageExpression, cel());
+    if (typeof m === 'string' && m.trim() !== '' && !m.includes('\n')) return m;
+  }
+  return r.message ?? `failed rule: ${r.rule}`;
 }
 
 interface Ctx {
@@ -199,10 +233,10 @@ function runRules(
   if (failures === undefined) {
     failures = [];
     let bindings: Record<string, unknown> | undefined;
+    const cel = () => (bindings ??= { self: toCel(schema, value) });
     for (const r of rules) {
       if (isTransitionRule(r.rule)) continue;
-      bindings ??= { self: toCel(schema, value) };
-      const f = evaluate(r, bindings);
+      const f = evaluate(r, value, undefined, cel);
       if (f) failures.push(f);
     }
     memo.set(key, failures);
@@ -212,7 +246,8 @@ function runRules(
   for (const r of rules) {
     if (!isTransitionRule(r.rule)) continue;
     if (old === NO_OLD && !r.optionalOldSelf) continue;
-    const f = evaluate(r, { self: toCel(schema, value), oldSelf: old === NO_OLD ? null : toCel(schema, old) });
+    const oldValue = old === NO_OLD ? null : old;
+    const f = evaluate(r, value, oldValue, () => ({ self: toCel(schema, value), oldSelf: oldValue === null ? null : toCel(schema, oldValue) }));
     if (f) report(f, path, schema, ctx);
   }
 }
