@@ -27,25 +27,17 @@ export function goCipherSuiteName(socket: TLSSocket): string {
   return c?.standardName ?? c?.name ?? '';
 }
 
-/** OpenSSL group names to Go `tls.CurveID` names and IANA code points. */
-const CURVES: ReadonlyMap<string, { name: string; id: number }> = new Map([
-  ['X25519', { name: 'X25519', id: 29 }],
-  ['prime256v1', { name: 'CurveP256', id: 23 }],
-  ['secp384r1', { name: 'CurveP384', id: 24 }],
-  ['secp521r1', { name: 'CurveP521', id: 25 }],
-  ['X448', { name: 'CurveID(30)', id: 30 }],
-  ['ffdhe2048', { name: 'CurveID(256)', id: 256 }],
-  ['ffdhe3072', { name: 'CurveID(257)', id: 257 }],
-  ['ffdhe4096', { name: 'CurveID(258)', id: 258 }],
+/** Go's names of the `tls.CurveID` values it knows. */
+const CURVE_NAMES: ReadonlyMap<number, string> = new Map([
+  [23, 'CurveP256'],
+  [24, 'CurveP384'],
+  [25, 'CurveP521'],
+  [29, 'X25519'],
+  [4588, 'X25519MLKEM768'],
 ]);
 
-/**
- * Go's `ConnectionState.CurveID.String()` for the key exchange group of the connection:
- * `X25519`, `CurveP256`, ... and `CurveID(0)` when there was no (EC)DHE exchange.
- */
-export function goCurveName(socket: TLSSocket): string {
-  const info = socket.getEphemeralKeyInfo() as { name?: string } | null;
-  const name = info?.name;
-  if (name === undefined) return 'CurveID(0)';
-  return CURVES.get(name)?.name ?? `CurveID(${name})`;
+/** Go's `tls.CurveID(id).String()`: `X25519`, `CurveP256`, ..., else `CurveID(n)`; no group is `CurveID(0)`. */
+export function goCurveName(id: number | undefined): string {
+  if (id === undefined) return 'CurveID(0)';
+  return CURVE_NAMES.get(id) ?? `CurveID(${id})`;
 }

@@ -1,10 +1,12 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import type { LogSink } from '../log.js';
 import { closeTcp, ConnectionSet, listenTcp } from '../net-listen.js';
 import type { PodContext } from '../pod-context.js';
 import type { EchoServer } from '../running.js';
-import { tlsAcceptor, type ServerTlsMaterial } from '../tls-accept.js';
+import { serverSecureContext, type ServerTlsMaterial } from '../tls-accept.js';
 import { runLineSession } from './line-session.js';
+import { ServerHelloTap } from './server-hello-tap.js';
 import { tcpAssertionsLine, type TcpPorts } from './tcp-assertions.js';
 
 /** Settings of the TCP mode (defaults applied). */
@@ -21,7 +23,7 @@ export interface TcpModeConfig {
 
 /** Starts the TCP mode: the line protocol on a plain listener and, with TLS material, a TLS one. */
 export async function startTcpMode(config: TcpModeConfig): Promise<EchoServer> {
-  const acceptor = config.tls ? tlsAcceptor(config.tls, { minVersion: 'TLSv1.2' }) : undefined;
+  const secureContext = config.tls ? serverSecureContext(config.tls, 'TLSv1.2') : undefined;
   const connections = new ConnectionSet();
   // Upstream reports its configured ports; an ephemeral (0) one is reported as bound.
   const ports: { -readonly [K in keyof TcpPorts]: string } = { tcpPort: String(config.tcpPort), tlsPort: String(config.tlsPort) };
@@ -29,10 +31,17 @@ export async function startTcpMode(config: TcpModeConfig): Promise<EchoServer> {
     connections.add(socket);
     runLineSession(socket, false, tcpAssertionsLine(config.pod, ports, undefined));
   });
-  const secure = net.createServer((socket) => {
-    connections.add(socket);
-    socket.on('error', () => socket.destroy());
-    acceptor?.accept(socket, (tlsSocket) => runLineSession(tlsSocket, true, tcpAssertionsLine(config.pod, ports, tlsSocket)));
+  const secure = net.createServer((raw) => {
+    connections.add(raw);
+    raw.on('error', () => raw.destroy());
+    // The handshake runs over a tap that learns the key exchange group (see server-hello-tap.ts).
+    const tap = new ServerHelloTap(raw);
+    const socket = new tls.TLSSocket(tap.duplex, { isServer: true, secureContext });
+    socket.on('error', () => {
+      socket.destroy();
+      raw.destroy();
+    });
+    socket.once('secure', () => runLineSession(socket, true, tcpAssertionsLine(config.pod, ports, { socket, group: tap.group })));
   });
   const servers: net.Server[] = [];
   const close = async (): Promise<void> => {
@@ -45,7 +54,7 @@ export async function startTcpMode(config: TcpModeConfig): Promise<EchoServer> {
     bound.tcp = await listenTcp(plain, config.host, config.tcpPort, 'tcp listener');
     ports.tcpPort = String(bound.tcp);
     servers.push(plain);
-    if (acceptor) {
+    if (secureContext) {
       bound.tls = await listenTcp(secure, config.host, config.tlsPort, 'tls listener');
       ports.tlsPort = String(bound.tls);
       servers.push(secure);

@@ -13,7 +13,12 @@ export interface TcpPorts {
  * The JSON line answering `TEST`: upstream's `TCPAssertions` (context, ports, `isTLS`, and for a
  * TLS connection `tls` with version, SNI, ALPN, key exchange group and cipher suite).
  */
-export function tcpAssertionsLine(pod: PodContext, ports: TcpPorts, socket: tls.TLSSocket | undefined): Buffer {
+export function tcpAssertionsLine(
+  pod: PodContext,
+  ports: TcpPorts,
+  secure: { socket: tls.TLSSocket; group: number | undefined } | undefined,
+): Buffer {
+  const socket = secure?.socket;
   const fields = new Map<string, GoJsonValue>([
     ['namespace', pod.namespace],
     ['ingress', pod.ingress],
@@ -29,7 +34,7 @@ export function tcpAssertionsLine(pod: PodContext, ports: TcpPorts, socket: tls.
       ['serverName', typeof socket.servername === 'string' ? socket.servername : ''],
     ]);
     if (typeof socket.alpnProtocol === 'string' && socket.alpnProtocol !== '') t.set('negotiatedProtocol', socket.alpnProtocol);
-    const curve = goCurveName(socket);
+    const curve = goCurveName(secure!.group);
     if (curve !== '') t.set('curves', curve);
     t.set('cipherSuite', goCipherSuiteName(socket));
     fields.set('tls', t);

@@ -51,7 +51,7 @@ export function rawRequest(
   const host = opts.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
     const socket: net.Socket = opts.tls ? tls.connect({ host, port, ...opts.tls }) : net.connect({ host, port });
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     let done = false;
     const finish = (err?: Error): void => {
       if (done) return;
