@@ -25,6 +25,8 @@ export interface ControllerOptions {
   supportedFeatures: readonly string[];
   /** Clock for condition transition times. */
   now?: () => Date;
+  /** How long agents have to ack a revision before the Gateway reads degraded (default 10 s). */
+  ackTimeoutMs?: number;
 }
 
 /**
@@ -50,7 +52,7 @@ export class Controller {
   private readonly now: () => Date;
 
   constructor(private readonly options: ControllerOptions) {
-    this.tracker = new ProgrammedTracker([...options.agents]);
+    this.tracker = new ProgrammedTracker(options.agents, () => this.queueStatus(), options.ackTimeoutMs);
     this.now = options.now ?? (() => new Date());
   }
 
@@ -145,7 +147,7 @@ export class Controller {
 
   private onAck(a: Ack): void {
     if (!a.ok) this.options.log.warn({ agent: a.agent, gateway: a.gateway, errors: a.errors }, 'agent refused a config');
-    if (this.tracker.ack(a)) this.queueStatus();
+    this.tracker.ack(a);
   }
 
   /** Coalesces status recomputations triggered by a burst of acks. */
@@ -180,5 +182,6 @@ export class Controller {
     this.unsubscribeAcks?.();
     await this.options.source.stop();
     await this.building;
+    this.tracker.stop();
   }
 }

@@ -1,1 +1,2 @@
-export {};
+export { renderStatusTable } from './commands/status.js';
+export { formatSourceError } from './commands/offline.js';

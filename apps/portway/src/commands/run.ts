@@ -1,0 +1,126 @@
+import { resolve } from 'node:path';
+import { Effect, Exit, Fiber, Scope } from 'effect';
+import { supportedFeatures } from '@portway/api';
+import { Agent, InProcessDataPlane, WorkerDataPlane, type DataPlane } from '@portway/agent';
+import { InProcessBus } from '@portway/bus';
+import { AdminServer, Controller } from '@portway/controller';
+import { expandAddressPool } from '@portway/graph';
+import { createFileSource } from '@portway/provider-file';
+import { decodeManifests } from '../decode.js';
+import { CONTROLLER_NAME, STANDALONE_AGENT, parseHostPort, supportedRouteKinds } from '../defaults.js';
+import { createLogger, type Logger } from '../logger.js';
+
+export interface RunOptions {
+  file: string;
+  workers: number;
+  addressPool: string;
+  admin: string;
+  logLevel: string;
+  debounceMs: number;
+}
+
+/**
+ * Standalone mode: the file provider, the controller, an in-process bus and an agent with its
+ * proxy workers, in one process. Every part is a scoped resource: on SIGINT/SIGTERM they close in
+ * reverse order (admin, controller, agent and its workers, bus).
+ */
+export function runStandalone(options: RunOptions, log: Logger) {
+  return Effect.gen(function* () {
+    const pool = expandAddressPool(options.addressPool);
+    const admin = parseHostPort(options.admin);
+    const dir = resolve(options.file);
+
+    const bus = yield* Effect.acquireRelease(
+      Effect.sync(() => new InProcessBus((e) => log.error({ err: e }, 'bus handler failed'))),
+      (b) => Effect.promise(() => b.close()),
+    );
+
+    const dataPlane: DataPlane = yield* Effect.acquireRelease(
+      Effect.promise(async () => {
+        if (options.workers === 0) {
+          return new InProcessDataPlane({ log: (level, msg, fields) => log[level](fields ?? {}, msg) });
+        }
+        const workers = new WorkerDataPlane({ workers: options.workers, log, logLevel: options.logLevel });
+        await workers.start();
+        return workers;
+      }),
+      (d) => Effect.promise(() => d.close()),
+    );
+
+    const agent = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const a = new Agent({ name: STANDALONE_AGENT, cluster: '', bus, dataPlane, log: log.child({ component: 'agent' }) });
+        a.start();
+        return a;
+      }),
+      (a) => Effect.promise(() => a.stop()),
+    );
+
+    const controller = yield* Effect.acquireRelease(
+      Effect.promise(async () => {
+        const c = new Controller({
+          source: createFileSource({ dir, decode: decodeManifests, debounceMs: options.debounceMs }),
+          bus,
+          log: log.child({ component: 'controller' }),
+          controllerName: CONTROLLER_NAME,
+          cluster: '',
+          addressPool: pool,
+          agents: [STANDALONE_AGENT],
+          routeKinds: supportedRouteKinds(),
+          supportedFeatures: supportedFeatures(),
+        });
+        await c.start();
+        return c;
+      }),
+      (c) => Effect.promise(() => c.stop()),
+    );
+
+    yield* Effect.promise(() => agent.ready());
+
+    const server = yield* Effect.acquireRelease(
+      Effect.promise(async () => {
+        const s = new AdminServer({
+          host: admin.host,
+          port: admin.port,
+          routes: {
+            '/healthz': () => ({ status: 200, body: 'ok' }),
+            '/readyz': () =>
+              controller.isBuilt() ? { status: 200, body: 'ready' } : { status: 503, body: 'not ready: first build pending' },
+            '/status': () => ({
+              status: 200,
+              body: { objects: controller.statusStore.objectsWithStatus(), errors: controller.sourceErrors() },
+            }),
+            '/config': () => ({ status: 200, body: { configs: controller.currentConfigs() } }),
+          },
+        });
+        const address = await s.start();
+        log.info({ admin: `${address.address}:${address.port}`, dir, workers: options.workers, pool: options.addressPool }, 'portway is running');
+        return s;
+      }),
+      (s) => Effect.promise(() => s.close()),
+    );
+    void server;
+    yield* Effect.never;
+  });
+}
+
+/** Runs the standalone program until SIGINT or SIGTERM, then closes every resource. */
+export async function runUntilSignal(options: RunOptions): Promise<void> {
+  const log = createLogger(options.logLevel);
+  const scope = Effect.runSync(Scope.make());
+  const fiber = Effect.runFork(runStandalone(options, log).pipe(Scope.extend(scope)));
+  const shutdown = async (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    await Effect.runPromise(Fiber.interrupt(fiber));
+    await Effect.runPromise(Scope.close(scope, Exit.void));
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  const exit = await Effect.runPromise(Fiber.await(fiber));
+  if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) {
+    log.error({ cause: String(exit.cause) }, 'portway failed to start');
+    await Effect.runPromise(Scope.close(scope, Exit.void));
+    process.exit(1);
+  }
+}
