@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpRule } from '@portway/ir';
 import { Proxy } from '../src/index.js';
@@ -79,6 +80,7 @@ describe('timeouts, retries, retry budget, session persistence', () => {
     deadPort = await freePort(BE);
     const retry = { codes: [503], attempts: 2 };
     rules = [
+      ['/hang', rule([{ backend: 'slow', weight: 1 }])],
       ['/request-timeout', rule([{ backend: 'slow', weight: 1 }], { timeouts: { requestMs: 300 } })],
       ['/backend-timeout', rule([{ backend: 'slow', weight: 1 }], { timeouts: { backendRequestMs: 200 } })],
       ['/retry', rule([{ backend: 'flaky', weight: 1 }], { retry })],
@@ -104,6 +106,23 @@ describe('timeouts, retries, retry budget, session persistence', () => {
     expect(r.status).toBe(504);
     expect(Date.now() - t0).toBeLessThan(1500);
     expect((await get(GW, port, { path: '/request-timeout?delay=10' })).body).toBe('slow-done');
+  });
+
+  it('cancels the backend request when the client goes away', async () => {
+    let backendClosed = false;
+    const prev = slow.behave;
+    slow.behave = (_req, res) => {
+      res.on('close', () => (backendClosed = true));
+      return true; // never answers
+    };
+    const sock = net.connect({ host: GW, port });
+    await new Promise((r) => sock.once('connect', r));
+    sock.write('GET /hang HTTP/1.1\r\nhost: x\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 100));
+    sock.destroy();
+    for (let i = 0; i < 50 && !backendClosed; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(backendClosed).toBe(true);
+    slow.behave = prev;
   });
 
   it('answers 504 when one backend try exceeds backendRequestMs', async () => {

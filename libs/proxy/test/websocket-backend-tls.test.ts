@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -142,6 +142,22 @@ describe('WebSocket upgrades and backend TLS', () => {
     await proxy.apply([build(3)]);
     expect(await roundTrip(ws, 'again')).toBe('echo:again:/ws/long:http');
     ws.close();
+  });
+
+  it('ends the connection when the backend does not switch protocols, so no request can bypass routing', async () => {
+    const before = plain.seen.length;
+    const sock = net.connect({ host: GW, port });
+    await new Promise((r) => sock.once('connect', r));
+    const chunks: Buffer[] = [];
+    sock.on('data', (c: Buffer) => chunks.push(c));
+    const closed = new Promise((r) => sock.once('close', r));
+    sock.write('GET /not-ws HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: something\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 200));
+    if (!sock.destroyed) sock.write('GET /smuggled HTTP/1.1\r\nhost: x\r\n\r\n');
+    await closed;
+    const text = Buffer.concat(chunks).toString();
+    expect(text).toMatch(/^HTTP\/1\.1 200/);
+    expect(plain.seen.slice(before).map((x) => x.path)).toEqual(['/not-ws']);
   });
 
   it('refuses an upgrade with no route', async () => {

@@ -16,20 +16,31 @@ export class RequestHandler implements HttpEntry {
   constructor(private readonly ctx: ProxyContext) {}
 
   onRequest(bound: BoundSocket, req: ClientRequest, res: ClientResponse): void {
-    const r = routeRequest(bound, req);
-    if (r.status !== 0) {
-      sendStatus(res, r.status, r.grpc);
-      return;
+    try {
+      const r = routeRequest(bound, req);
+      if (r.status !== 0) {
+        sendStatus(res, r.status, r.grpc);
+        return;
+      }
+      new Exchange(this.ctx, req, res, r as Extract<typeof r, { status: 0 }>).run();
+    } catch (err) {
+      // A bug must cost one request, never the process.
+      this.ctx.log('error', 'request handling failed', { error: (err as Error).stack ?? String(err) });
+      sendStatus(res, 500, false);
     }
-    new Exchange(this.ctx, req, res, r as Extract<typeof r, { status: 0 }>).run();
   }
 
   onUpgrade(bound: BoundSocket, req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const r = routeRequest(bound, req);
-    if (r.status !== 0) {
-      refuse(socket, r.status);
-      return;
+    try {
+      const r = routeRequest(bound, req);
+      if (r.status !== 0) {
+        refuse(socket, r.status);
+        return;
+      }
+      openTunnel(this.ctx, req, socket, head, r as Extract<typeof r, { status: 0 }>);
+    } catch (err) {
+      this.ctx.log('error', 'upgrade handling failed', { error: (err as Error).stack ?? String(err) });
+      socket.destroy();
     }
-    openTunnel(this.ctx, req, socket, head, r as Extract<typeof r, { status: 0 }>);
   }
 }

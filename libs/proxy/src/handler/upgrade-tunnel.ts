@@ -17,6 +17,8 @@ import type { ProxyContext } from './proxy-context.js';
 import type { Routed } from './route-request.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
+/** Largest backend response head accepted on an upgrade. */
+const MAX_RESPONSE_HEAD = 64 * 1024;
 
 export function openTunnel(ctx: ProxyContext, req: IncomingMessage, client: Duplex, head: Buffer, r: Routed): void {
   const rule = r.match.rule;
@@ -70,9 +72,27 @@ export function openTunnel(ctx: ProxyContext, req: IncomingMessage, client: Dupl
     backend.setNoDelay(true);
     backend.write(headText);
     if (head.length > 0) backend.write(head);
-    backend.pipe(client);
-    client.pipe(backend);
+    backend.on('data', onBackendHead);
   });
+  // Until the backend's response head is in, nothing from the client goes on: a backend that
+  // refuses the upgrade answers once and the connection ends, so later requests cannot reach
+  // it around the router.
+  let pending = Buffer.alloc(0);
+  const onBackendHead = (chunk: Buffer) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    const end = pending.indexOf('\r\n\r\n');
+    if (end < 0) {
+      if (pending.length > MAX_RESPONSE_HEAD) backend.destroy(new Error('backend response head too large'));
+      return;
+    }
+    backend.off('data', onBackendHead);
+    const switching = /^HTTP\/1\.[01] 101\b/.test(pending.subarray(0, Math.min(end, 32)).toString('latin1'));
+    client.write(pending);
+    pending = Buffer.alloc(0);
+    backend.pipe(client);
+    if (switching) client.pipe(backend);
+    else backend.end();
+  };
   backend.on('error', (err) => {
     ctx.log('debug', 'upgrade to backend failed', { endpoint: upstream.key, error: err.message });
     if (!connected(backend)) refuse(client, 502);
