@@ -77,7 +77,7 @@ export function openTunnel(ctx: ProxyContext, req: IncomingMessage, client: Dupl
   // Until the backend's response head is in, nothing from the client goes on: a backend that
   // refuses the upgrade answers once and the connection ends, so later requests cannot reach
   // it around the router.
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   const onBackendHead = (chunk: Buffer) => {
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
     const end = pending.indexOf('\r\n\r\n');
