@@ -1,6 +1,7 @@
 import http2 from 'node:http2';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startEcho, type EchoServer } from '../src/index.js';
 import { makeTestPki, type TestPki } from './support/certs.js';
 import { rawRequest } from './support/raw-http.js';
@@ -89,8 +90,25 @@ describe('HTTPS listener', () => {
       expect(json.tls?.negotiatedProtocol).toBe('h2');
       expect((await get('/status/418')).status).toBe(418);
       expect((await get('/health')).body).toBe('OK');
+      // Upstream's WebSocket handler cannot hijack an HTTP/2 stream: the stream is reset.
+      await expect(get('/ws')).rejects.toThrow(/NGHTTP2_INTERNAL_ERROR|stream|closed/i);
     } finally {
       client.close();
+    }
+  });
+
+  it('serves the WebSocket echo over TLS (wss)', async () => {
+    const ws = new WebSocket(`wss://127.0.0.1:${plain.ports.https}/ws`, { ca: pki.ca.cert, servername: 'abc.example.com', origin: 'https://o' });
+    try {
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+      const reply = new Promise<string>((resolve) => ws.once('message', (d: Buffer) => resolve(d.toString())));
+      ws.send('over tls');
+      expect(await reply).toBe('over tls');
+    } finally {
+      ws.terminate();
     }
   });
 

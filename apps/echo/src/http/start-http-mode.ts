@@ -69,6 +69,16 @@ export async function startHttpMode(config: HttpModeConfig): Promise<EchoServer>
     }
   };
 
+  /** Event handlers are async: a failure must end its connection, never reject unobserved. */
+  const guarded =
+    <A extends unknown[]>(what: string, handler: (...args: A) => Promise<void>, onFailure: (...args: A) => void) =>
+    (...args: A): void => {
+      handler(...args).catch((err: unknown) => {
+        reportInternalError(what, err);
+        onFailure(...args);
+      });
+    };
+
   const onHttp1Request = (listener: Listener) => async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const problem = http1RequestProblem(req);
     if (problem) {
@@ -83,11 +93,20 @@ export async function startHttpMode(config: HttpModeConfig): Promise<EchoServer>
     const upgraded = req.stream.id === 1 ? (socket as UpgradedSocket | undefined)?.[H2C_UPGRADE] : undefined;
     const echoReq = upgraded ?? fromHttp2(req, tlsOf(socket));
     const action = await run(listener, echoReq, false);
-    if (!res.stream.destroyed) writeHttp2(res, action);
+    if (!res.stream.destroyed && !res.stream.closed) writeHttp2(res, action);
   };
 
   const h2cHttp2 = http2.createServer();
-  h2cHttp2.on('request', onHttp2Request('h2c'));
+  const http2Failure = (_req: Http2ServerRequest, res: Http2ServerResponse): void => {
+    if (!res.stream.destroyed) res.stream.destroy();
+  };
+  const http1Failure = (req: IncomingMessage): void => {
+    req.socket.destroy();
+  };
+  const upgradeFailure = (_req: IncomingMessage, socket: Duplex): void => {
+    socket.destroy();
+  };
+  h2cHttp2.on('request', guarded('HTTP/2 request', onHttp2Request('h2c'), http2Failure));
 
   /** An Upgrade request (Node hands the connection over): answered by hand, or switched to h2c. */
   const onHttp1Upgrade = (listener: Listener) => async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
@@ -128,14 +147,14 @@ export async function startHttpMode(config: HttpModeConfig): Promise<EchoServer>
 
   const muxHttp1 = http.createServer({ requireHostHeader: false });
   muxHttp1.keepAliveTimeout = 0;
-  muxHttp1.on('request', onHttp1Request('mux'));
-  muxHttp1.on('upgrade', onHttp1Upgrade('mux'));
+  muxHttp1.on('request', guarded('HTTP/1 request', onHttp1Request('mux'), http1Failure));
+  muxHttp1.on('upgrade', guarded('HTTP/1 upgrade', onHttp1Upgrade('mux'), upgradeFailure));
   const muxHttp2 = http2.createServer();
-  muxHttp2.on('request', onHttp2Request('mux'));
+  muxHttp2.on('request', guarded('HTTP/2 request', onHttp2Request('mux'), http2Failure));
   const h2cHttp1 = http.createServer({ requireHostHeader: false });
   h2cHttp1.keepAliveTimeout = 0;
-  h2cHttp1.on('request', onHttp1Request('h2c'));
-  h2cHttp1.on('upgrade', onHttp1Upgrade('h2c'));
+  h2cHttp1.on('request', guarded('HTTP/1 request', onHttp1Request('h2c'), http1Failure));
+  h2cHttp1.on('upgrade', guarded('HTTP/1 upgrade', onHttp1Upgrade('h2c'), upgradeFailure));
 
   const connections = new ConnectionSet();
   const track = (socket: net.Socket): void => {
