@@ -1,4 +1,5 @@
 import http from 'node:http';
+import http2 from 'node:http2';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Proxy } from '../src/index.js';
@@ -159,6 +160,27 @@ describe('apply: validation, socket reconciliation, atomic swaps', () => {
     // New connections are refused right away.
     await expect(get(GW, port)).rejects.toThrow(/ECONNREFUSED/);
     expect((await pending).body).toBe('drained-ok');
+    a.behave = null;
+  });
+
+  it('drains HTTP/2 sessions: the in-flight stream finishes, then the session is closed (GOAWAY)', async () => {
+    const port = await freePort(GW);
+    await proxy.apply([simple('drain-h2', port, 'a', [a])]);
+    a.behave = (_req, res) => {
+      setTimeout(() => res.end('h2-drained'), 400);
+      return true;
+    };
+    const session = http2.connect(`http://${GW}:${port}`);
+    const closed = new Promise<void>((r) => session.once('close', r));
+    const stream = session.request({ ':path': '/slow' });
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    const ended = new Promise<void>((r) => stream.once('end', r));
+    await new Promise((r) => setTimeout(r, 100));
+    await proxy.apply([]);
+    await ended;
+    expect(Buffer.concat(chunks).toString()).toBe('h2-drained');
+    await closed;
     a.behave = null;
   });
 });

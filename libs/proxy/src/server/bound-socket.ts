@@ -93,7 +93,8 @@ export class BoundSocket {
    */
   async drain(timeoutMs: number): Promise<void> {
     this.draining = true;
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Stops accepting now; its callback would only run once every connection is gone.
+    this.server.close();
     if (this.sockets.size > 0) {
       const done = new Promise<void>((resolve) => (this.drained = resolve));
       for (const s of this.sockets) closeIfIdle(s);
