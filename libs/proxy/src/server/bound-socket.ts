@@ -244,7 +244,14 @@ function onConnection(this: net.Server & { [kBound]?: BoundSocket }, socket: Tra
     return;
   }
   bound.track(socket);
+  // A client that never sends its first bytes must not hold the connection forever.
+  socket.setTimeout(DEFAULT_HEADERS_TIMEOUT_MS);
+  socket.once('timeout', onPeekTimeout);
   socket.on('data', onFirstData);
+}
+
+function onPeekTimeout(this: TrackedSocket): void {
+  this.destroy();
 }
 
 /** Reads until the bytes tell HTTP/1.1 from the HTTP/2 connection preface, then hands over. */
@@ -258,6 +265,8 @@ function onFirstData(this: TrackedSocket, chunk: Buffer): void {
     return;
   }
   this.off('data', onFirstData);
+  this.off('timeout', onPeekTimeout);
+  this.setTimeout(0);
   this[kPeek] = undefined;
   this.pause();
   this.unshift(buf);
