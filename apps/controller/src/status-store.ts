@@ -22,7 +22,7 @@ export class StatusStore {
   private hashes = new Map<string, string>();
   private objects: readonly AnyObject[] = [];
   private writes = 0;
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<(changed: readonly StatusUpdate[], removed: readonly string[]) => void>();
 
   /** Current statuses by "Kind/namespace/name" (the `previous` input of status preparation). */
   previous(): Record<string, unknown> {
@@ -37,30 +37,34 @@ export class StatusStore {
     this.objects = objects;
     const next = new Map<string, Record<string, unknown>>();
     const hashes = new Map<string, string>();
-    let changed = 0;
+    const changed: StatusUpdate[] = [];
     for (const u of updates) {
       const k = statusKey(u.kind, u.namespace, u.name);
       const h = canonicalJson(u.status);
       next.set(k, u.status);
       hashes.set(k, h);
-      if (this.hashes.get(k) !== h) changed++;
+      if (this.hashes.get(k) !== h) changed.push(u);
     }
-    for (const k of this.hashes.keys()) if (!hashes.has(k)) changed++;
+    const removed = [...this.hashes.keys()].filter((k) => !hashes.has(k));
     this.statuses = next;
     this.hashes = hashes;
-    if (changed > 0) {
-      this.writes += changed;
-      for (const l of this.listeners) l();
+    if (changed.length + removed.length > 0) {
+      this.writes += changed.length;
+      for (const l of this.listeners) l(changed, removed);
     }
-    return changed;
+    return changed.length + removed.length;
   }
 
-  /** Total status changes so far (what a Kubernetes status writer would have written). */
+  /** Total status changes so far (what a status writer had to write). */
   writeCount(): number {
     return this.writes;
   }
 
-  onChange(listener: () => void): () => void {
+  /**
+   * Calls `listener` with the statuses that changed (what a status writer must write) and the
+   * keys ("Kind/namespace/name") of objects that no longer have a status from Portway.
+   */
+  onChange(listener: (changed: readonly StatusUpdate[], removed: readonly string[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

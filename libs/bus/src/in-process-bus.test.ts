@@ -61,3 +61,26 @@ describe('InProcessBus', () => {
     await expect(bus.putConfig(key, config(1))).rejects.toThrow('bus is closed');
   });
 });
+
+describe('InProcessBus endpoints', () => {
+  it('gives watchers current reports, then changes and removals', async () => {
+    const bus = new InProcessBus();
+    const key = { cluster: 'east', namespace: 'default', service: 'echo' };
+    const report = (ready: boolean) => ({
+      ...key,
+      at: 1,
+      exportedAt: '2026-01-01T00:00:00Z',
+      ports: [{ port: 80, protocol: 'TCP' }],
+      endpoints: [{ address: '127.1.0.1', ready, healthy: ready }],
+    });
+    await bus.putEndpoints(key, report(true));
+    const seen: (boolean | null)[] = [];
+    bus.watchEndpoints(({ report: r }) => seen.push(r ? r.endpoints[0]!.ready : null));
+    await settle();
+    await bus.putEndpoints(key, report(false));
+    await bus.putEndpoints(key, null);
+    await bus.putEndpoints(key, null); // already gone: nothing to report
+    await settle();
+    expect(seen).toEqual([true, false, null]);
+  });
+});

@@ -1,5 +1,7 @@
 import { contentHash, type GatewayConfig } from '@portway/ir';
-import type { Ack, Bus, ConfigEntry, ConfigKey, Heartbeat, Unsubscribe } from './types.js';
+import type { Ack, Bus, ConfigEntry, ConfigKey, EndpointReport, Heartbeat, Unsubscribe } from './types.js';
+
+type EndpointKey = { cluster: string; namespace: string; service: string };
 
 const keyOf = (k: ConfigKey) => `${k.cluster}/${k.namespace}/${k.name}`;
 
@@ -16,6 +18,8 @@ export class InProcessBus implements Bus {
   private readonly configWatchers = new Set<{ cluster: string; handler: (c: { key: ConfigKey; entry: ConfigEntry | null }) => void }>();
   private readonly ackHandlers = new Set<(ack: Ack) => void>();
   private readonly heartbeatHandlers = new Set<(hb: Heartbeat) => void>();
+  private readonly endpoints = new Map<string, { key: EndpointKey; report: EndpointReport }>();
+  private readonly endpointWatchers = new Set<(c: { key: EndpointKey; report: EndpointReport | null }) => void>();
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -76,8 +80,28 @@ export class InProcessBus implements Bus {
     this.enqueue(() => this.heartbeatHandlers.forEach((h) => this.call(() => h(hb))));
   }
 
+  async putEndpoints(key: EndpointKey, report: EndpointReport | null): Promise<void> {
+    this.assertOpen();
+    const k = `${key.cluster}/${key.namespace}/${key.service}`;
+    if (report) this.endpoints.set(k, { key: { ...key }, report });
+    else if (!this.endpoints.delete(k)) return;
+    const watchers = [...this.endpointWatchers];
+    this.enqueue(() => watchers.forEach((w) => this.endpointWatchers.has(w) && this.call(() => w({ key, report }))));
+  }
+
+  watchEndpoints(handler: (c: { key: EndpointKey; report: EndpointReport | null }) => void): Unsubscribe {
+    this.endpointWatchers.add(handler);
+    const initial = [...this.endpoints.values()];
+    this.enqueue(() => {
+      if (!this.endpointWatchers.has(handler)) return;
+      for (const e of initial) this.call(() => handler({ key: e.key, report: e.report }));
+    });
+    return () => this.endpointWatchers.delete(handler);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    this.endpointWatchers.clear();
     this.configWatchers.clear();
     this.ackHandlers.clear();
     this.heartbeatHandlers.clear();

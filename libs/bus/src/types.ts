@@ -50,6 +50,20 @@ export interface Heartbeat {
   ready: boolean;
 }
 
+/** Endpoints of one exported Service in one cluster, with their health, as an agent reports them. */
+export interface EndpointReport {
+  cluster: string;
+  namespace: string;
+  /** Service name (the MCS `multicluster.kubernetes.io/service-name`). */
+  service: string;
+  /** Milliseconds since the epoch, on the reporting agent's clock. */
+  at: number;
+  ports: { name?: string; port: number; protocol: string; appProtocol?: string }[];
+  endpoints: { address: string; ready: boolean; healthy: boolean; zone?: string }[];
+  /** When the export was first seen (conflict resolution: the oldest export wins). */
+  exportedAt: string;
+}
+
 export type Unsubscribe = () => void;
 
 /**
@@ -71,6 +85,12 @@ export interface Bus {
   watchConfigs(cluster: string, handler: (change: { key: ConfigKey; entry: ConfigEntry | null }) => void): Unsubscribe;
   publishAck(ack: Ack): Promise<void>;
   publishHeartbeat(hb: Heartbeat): Promise<void>;
+
+  // ── endpoints (multi-cluster) ──
+  /** An agent publishes its cluster's endpoints of one exported Service (null: no longer exported). */
+  putEndpoints(key: { cluster: string; namespace: string; service: string }, report: EndpointReport | null): Promise<void>;
+  /** Calls `handler` with every current report, then with each change (`report` null on removal). */
+  watchEndpoints(handler: (change: { key: { cluster: string; namespace: string; service: string }; report: EndpointReport | null }) => void): Unsubscribe;
 
   close(): Promise<void>;
 }
