@@ -20,6 +20,11 @@ export function sendStatus(res: ClientResponse, status: number, grpc: boolean, m
     sendGrpcStatus(res, grpcStatusForHttp(status), text);
     return;
   }
+  if (status === 204 || status === 304 || status < 200) {
+    r.writeHead(status);
+    r.end();
+    return;
+  }
   const body = `${text}\n`;
   r.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
   r.end(body);
@@ -42,7 +47,8 @@ export function sendGrpcStatus(res: ClientResponse, code: number, message: strin
 export function sendHeadersOnly(res: ClientResponse, status: number, headers: HeaderObject): void {
   const r = asResponse(res);
   if (r.headersSent) return;
-  headers['content-length'] = '0';
+  // 204 and 304 carry no Content-Length (RFC 9110 §8.6).
+  if (status !== 204 && status !== 304) headers['content-length'] = '0';
   r.writeHead(status, headers);
   r.end();
 }
