@@ -75,6 +75,7 @@ export class Proxy {
 
   private async applyNow(configs: GatewayConfig[]): Promise<ApplyResult> {
     if (this.closed) throw new Error('proxy is closed');
+    if (!Array.isArray(configs)) throw new TypeError('Proxy.apply expects an array of GatewayConfig');
     const results: Record<string, GatewayApplyResult> = {};
     const desired: CompiledGateway[] = [];
     const seen = new Set<string>();
