@@ -34,7 +34,6 @@ describe('WebSocket upgrades and backend TLS', () => {
   let wsPort: number;
   let plain: TestBackend;
   let tlsBackend: TestBackend;
-  let h2Backend: TestBackend;
   let ca: Issued;
   let clientCa: Issued;
   let gatewayClient: Issued;
@@ -77,7 +76,6 @@ describe('WebSocket upgrades and backend TLS', () => {
       res.end(JSON.stringify({ id: 'tls', httpVersion: req.httpVersion, clientCn: peer?.subject?.CN ?? null, servername: sock.servername }));
       return true;
     };
-    h2Backend = tlsBackend;
     port = await freePort(GW);
     const tlsEp = [{ address: BE, port: tlsBackend.port, ready: true }];
     backends = [
@@ -120,7 +118,6 @@ describe('WebSocket upgrades and backend TLS', () => {
     for (const c of wss.clients) c.terminate();
     wss.close();
     await Promise.all([plain.close(), tlsBackend.close()]);
-    void h2Backend;
   });
 
   it('proxies WebSocket upgrades both ways (WebSocket and plain HTTP1 backends)', async () => {

@@ -191,10 +191,9 @@ export class Exchange implements AttemptOwner {
     this.startAttempt();
   }
 
-  private teeTrailersCache: boolean | null = null;
+  /** The client asked for trailers (gRPC): HTTP/2 backends get `te: trailers`. */
   private teTrailers(): boolean {
-    if (this.teeTrailersCache === null) this.teeTrailersCache = this.req.headers.te === 'trailers';
-    return this.teeTrailersCache;
+    return this.req.headers.te === 'trailers';
   }
 
   private startAttempt(): void {
