@@ -43,6 +43,22 @@ describe('apply: validation, socket reconciliation, atomic swaps', () => {
     await proxy.apply([]);
   });
 
+  it('refuses a config whose certificate does not compile, naming the listener', async () => {
+    const port = await freePort(GW);
+    await proxy.apply([simple('badcert', port, 'a', [a])]);
+    const bad = simple('badcert', port, 'a', [a], 2);
+    bad.ports[0]!.listeners[0] = {
+      name: 'test/badcert/https',
+      protocol: 'HTTPS',
+      tls: { certificates: [{ certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', privateKey: 'not a key' }] },
+      virtualHosts: [],
+    };
+    const res = await proxy.apply([bad]);
+    expect(res.gateways['test/badcert']).toMatchObject({ ok: false, errors: [{ listener: 'test/badcert/https', reason: 'InvalidCertificateRef' }] });
+    expect((await get(GW, port)).json()).toMatchObject({ id: 'a' });
+    await proxy.apply([]);
+  });
+
   it('reports a port in use as PortUnavailable and serves the other listeners', async () => {
     const busy = net.createServer();
     await new Promise<void>((r) => busy.listen(0, GW, r));
