@@ -40,6 +40,15 @@ describe('timeouts, retries, retry budget, session persistence', () => {
           ],
         },
         {
+          id: 'outliers',
+          protocol: 'HTTP1',
+          healthCheck: { passive: { consecutiveErrors: 2, baseEjectionMs: 60_000, maxEjectionPercent: 50 } },
+          endpoints: [
+            { address: always503.address, port: always503.port, ready: true },
+            { address: s1.address, port: s1.port, ready: true },
+          ],
+        },
+        {
           id: 'sticky',
           protocol: 'HTTP1',
           endpoints: [
@@ -91,6 +100,7 @@ describe('timeouts, retries, retry budget, session persistence', () => {
       ['/cookie', rule([{ backend: 'sticky', weight: 1 }], { sessionPersistence: { type: 'Cookie', name: 'pw-session', cookieLifetime: 'Permanent', absoluteTimeoutMs: 60_000 } })],
       ['/header', rule([{ backend: 'sticky', weight: 1 }], { sessionPersistence: { type: 'Header', name: 'X-Session', idleTimeoutMs: 60_000 } })],
       ['/no-session', rule([{ backend: 'sticky', weight: 1 }])],
+      ['/outliers', rule([{ backend: 'outliers', weight: 1 }])],
     ];
     expect((await proxy.apply([build(1)])).gateways['test/resilience']!.errors).toEqual([]);
   });
@@ -167,6 +177,15 @@ describe('timeouts, retries, retry budget, session persistence', () => {
       expect(r.status).toBe(200);
       expect(r.json()).toMatchObject({ id: 's1' });
     }
+  });
+
+  it('ejects an endpoint that keeps failing (passive health checking)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await get(GW, port, { path: '/outliers' })).status);
+    // Round-robin sends every other request to the failing endpoint until its second error
+    // ejects it; after that everything goes to the healthy one.
+    expect(statuses.filter((s) => s === 503).length).toBe(2);
+    expect(statuses.slice(4)).toEqual(new Array(8).fill(200));
   });
 
   it('without persistence, alternates endpoints (round-robin)', async () => {

@@ -1,10 +1,11 @@
 /**
- * A backend as one compiled config serves it: its ready endpoints (round-robin), their
- * upstreams, and its retry budget.
+ * A backend as one compiled config serves it: its ready endpoints (round-robin, skipping
+ * endpoints that passive health checking ejected), their upstreams, and its retry budget.
  */
 import type { Backend } from '@portway/ir';
 import { compileTlsClientOptions } from '../upstream/tls-client-options.js';
 import type { Upstream, UpstreamRegistry } from '../upstream/upstream.js';
+import { OutlierDetector } from './outlier-detector.js';
 import { RetryBudget } from './retry-budget.js';
 
 export class BackendRuntime {
@@ -15,6 +16,8 @@ export class BackendRuntime {
   /** Ready endpoints by "address:port" (session persistence). */
   readonly byEndpoint: ReadonlyMap<string, Upstream>;
   readonly budget: RetryBudget | null;
+  /** Null without `healthCheck.passive`. */
+  readonly outliers: OutlierDetector<Upstream> | null;
   private rr = 0;
 
   constructor(backend: Backend, registry: UpstreamRegistry) {
@@ -33,15 +36,34 @@ export class BackendRuntime {
     this.ready = ready;
     this.byEndpoint = byEndpoint;
     this.budget = backend.retryBudget !== undefined ? new RetryBudget(backend.retryBudget) : null;
+    const passive = backend.healthCheck?.passive;
+    this.outliers = passive !== undefined && ready.length > 0 ? new OutlierDetector(passive, ready) : null;
   }
 
-  /** Next ready endpoint (round-robin), or null when there is none. */
+  /** Next ready endpoint (round-robin, ejected endpoints skipped), or null when there is none. */
   next(): Upstream | null {
     const n = this.ready.length;
     if (n === 0) return null;
+    const outliers = this.outliers;
+    const now = outliers !== null ? Date.now() : 0;
+    for (let tries = 0; tries < n; tries++) {
+      const i = this.rr;
+      this.rr = i + 1 >= n ? 0 : i + 1;
+      const u = this.ready[i]!;
+      if (outliers === null || !outliers.isEjected(u, now)) return u;
+    }
+    // Every endpoint is ejected: use them anyway rather than fail every request.
     const i = this.rr;
     this.rr = i + 1 >= n ? 0 : i + 1;
     return this.ready[i]!;
+  }
+
+  /** Outcome of a try (passive health checking): a 5xx answer or a connection error fails. */
+  report(u: Upstream, failed: boolean): void {
+    const outliers = this.outliers;
+    if (outliers === null) return;
+    if (failed) outliers.onFailure(u, Date.now());
+    else outliers.onSuccess(u);
   }
 
   /** Next ready endpoint other than `avoid` when there is one (retries after a connection error). */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { OutlierDetector } from './outlier-detector.js';
 import { RetryBudget } from './retry-budget.js';
 import { SessionAffinity, cookieValue } from './session-affinity.js';
 import { WeightedPicker } from './weighted-picker.js';
@@ -73,5 +74,28 @@ describe('SessionAffinity', () => {
     expect(cookieValue(['cookie', 'a=1; b = 2 ;c=3'], 'b')).toBe('2');
     expect(cookieValue(['Cookie', 'a=1', 'cookie', 'c=3'], 'c')).toBe('3');
     expect(cookieValue(['x', 'y'], 'a')).toBeUndefined();
+  });
+});
+
+describe('OutlierDetector', () => {
+  it('ejects after consecutive errors, for longer each time, and lets the endpoint back', () => {
+    const d = new OutlierDetector({ consecutiveErrors: 2, baseEjectionMs: 1000, maxEjectionPercent: 50 }, ['a', 'b']);
+    d.onFailure('a', 0);
+    d.onSuccess('a'); // the streak is broken
+    d.onFailure('a', 0);
+    expect(d.isEjected('a', 0)).toBe(false);
+    d.onFailure('a', 0);
+    expect(d.isEjected('a', 999)).toBe(true);
+    expect(d.isEjected('a', 1000)).toBe(false);
+    d.onFailure('a', 1000);
+    d.onFailure('a', 1000);
+    expect(d.isEjected('a', 2999)).toBe(true); // second ejection: 2 × base
+    expect(d.isEjected('a', 3000)).toBe(false);
+  });
+  it('never ejects more than maxEjectionPercent of the endpoints', () => {
+    const d = new OutlierDetector({ consecutiveErrors: 1, baseEjectionMs: 1000, maxEjectionPercent: 50 }, ['a', 'b']);
+    d.onFailure('a', 0);
+    d.onFailure('b', 0);
+    expect([d.isEjected('a', 1), d.isEjected('b', 1)]).toEqual([true, false]);
   });
 });

@@ -218,6 +218,7 @@ export class Exchange implements AttemptOwner {
       return;
     }
     this.clearTryTimer();
+    this.ref!.backend!.report(a.upstream, status >= 500);
     const retry = this.rule.retry;
     if (retry !== null && retry.codes.has(status) && this.mayRetry()) {
       a.abort(new Error(`retrying after status ${status}`));
@@ -261,6 +262,7 @@ export class Exchange implements AttemptOwner {
     const timedOut = err instanceof TimeoutError;
     const code = (err as NodeJS.ErrnoException).code ?? '';
     const connectError = !timedOut && CONNECT_ERRORS.has(code);
+    this.ref!.backend!.report(a.upstream, true);
     const retry = this.rule.retry;
     if (retry !== null && (connectError || (timedOut && retry.codes.has(504))) && this.mayRetry()) {
       this.retry(connectError);
