@@ -4,7 +4,9 @@ import { buildListener, resolveConflicts, type ListenerContext, type ListenerSpe
 import { compareCreation } from './order.js';
 import { selectorMatches } from './selectors.js';
 import type { Resources } from './resources.js';
-import type { GatewayClassNode, GatewayNode, GraphOptions, ListenerNode, ListenerSetNode } from './types.js';
+import type { CertificateKeyPair, GatewayClassNode, GatewayNode, GraphOptions, ListenerNode, ListenerSetNode } from './types.js';
+import { checkCertificateKeyPair } from './certificates.js';
+import { referenceAllowed } from './reference-grants.js';
 import type { ReferenceGrant } from '@portway/api';
 
 /** GatewayClasses managed by this controller (others are left alone, without status). */
@@ -53,6 +55,8 @@ export function buildGateways(inputs: GatewayInputs): { gateways: GatewayNode[];
     const key = `${namespace}/${gw.metadata.name}`;
     const ctx: ListenerContext = {
       owner: { kind: 'Gateway', namespace, name: gw.metadata.name },
+      gatewayNamespace: namespace,
+      ...(gw.spec.tls?.frontend ? { frontend: gw.spec.tls.frontend } : {}),
       gateway: key,
       resources: inputs.resources,
       grants: inputs.grants,
@@ -103,7 +107,17 @@ export function buildGateways(inputs: GatewayInputs): { gateways: GatewayNode[];
     };
     node.conditions.push(gatewayAcceptance(gw, gwClass, own));
     node.accepted = node.conditions[0]!.status === 'True';
-    node.conditions.push(cond.gatewayResolvedRefs());
+    const client = backendClientCertificate(gw, namespace, inputs.resources, inputs.grants);
+    if ('problem' in client) node.conditions.push(client.problem);
+    else {
+      node.conditions.push(cond.gatewayResolvedRefs());
+      if (client.pair) node.backendClientCertificate = client.pair;
+    }
+    if (node.listeners.some((l) => l.frontendValidation?.mode === 'AllowInsecureFallback')) {
+      node.conditions.push(
+        cond.gatewayInsecureFrontendValidation('Client certificate validation allows clients without a valid certificate (AllowInsecureFallback)'),
+      );
+    }
     gateways.push(node);
   }
 
@@ -157,6 +171,33 @@ function unsupportedAddress(gw: Gateway): string | undefined {
     }
   }
   return undefined;
+}
+
+/** `spec.tls.backend.clientCertificateRef`: the certificate the Gateway presents to TLS backends. */
+function backendClientCertificate(
+  gw: Gateway,
+  namespace: string,
+  resources: Resources,
+  grants: readonly ReferenceGrant[],
+): { pair?: CertificateKeyPair } | { problem: cond.Condition } {
+  const ref = gw.spec.tls?.backend?.clientCertificateRef;
+  if (!ref) return {};
+  const group = ref.group ?? '';
+  const kind = ref.kind ?? 'Secret';
+  const ns = ref.namespace ?? namespace;
+  const where = `${ns}/${ref.name}`;
+  if (group !== '' || kind !== 'Secret') {
+    return { problem: cond.gatewayInvalidClientCertificateRef(`clientCertificateRef ${group ? `${group}/` : ''}${kind} ${where}: only core Secrets are supported`) };
+  }
+  if (!referenceAllowed(grants, { group: GATEWAY_GROUP, kind: 'Gateway', namespace }, { group: '', kind: 'Secret', namespace: ns, name: ref.name })) {
+    return { problem: cond.gatewayRefNotPermitted(`Secret ${where} is in another namespace and no ReferenceGrant allows the reference`) };
+  }
+  if (!resources.get('Secret', ns, ref.name)) return { problem: cond.gatewayInvalidClientCertificateRef(`Secret ${where} does not exist`) };
+  const certificate = resources.secretValue(ns, ref.name, 'tls.crt');
+  const privateKey = resources.secretValue(ns, ref.name, 'tls.key');
+  const error = checkCertificateKeyPair(certificate, privateKey);
+  if (error) return { problem: cond.gatewayInvalidClientCertificateRef(`Secret ${where}: ${error}`) };
+  return { pair: { certificate: certificate!, privateKey: privateKey! } };
 }
 
 function listenerSetAllowed(gw: Gateway, lsNamespace: string, resources: Resources): boolean {

@@ -1,4 +1,5 @@
 import type { Route, Snapshot } from '@portway/api';
+import { buildBackendTLSPolicies } from './backend-tls-policies.js';
 import { buildGatewayClasses, buildGateways } from './gateways.js';
 import { Resources } from './resources.js';
 import { buildRoutes } from './routes.js';
@@ -11,8 +12,11 @@ import type { Graph, GraphOptions } from './types.js';
  * 2. Gateways of those classes with their listeners, and the ListenerSets attached to them;
  *    listener conflicts are resolved across each Gateway's whole listener set. This must run
  *    before routes, because routes attach to accepted listeners only.
- * 3. Routes: parentRefs bound to listeners (which also counts `attachedRoutes`), then backendRefs
- *    resolved to Services and their endpoints, checked against ReferenceGrants.
+ * 3. BackendTLSPolicies (CA references, conflicts): before routes, because backends carry the
+ *    TLS settings of the policy that applies to them.
+ * 4. Routes: parentRefs bound to listeners (which also counts `attachedRoutes`), then backendRefs
+ *    resolved to Services and their endpoints, checked against ReferenceGrants; the Gateways
+ *    that use a policy's Services become its ancestors.
  */
 export function buildGraph(snapshot: Snapshot, options: GraphOptions): Graph {
   const resources = new Resources(snapshot);
@@ -27,7 +31,9 @@ export function buildGraph(snapshot: Snapshot, options: GraphOptions): Graph {
     grants,
     options,
   });
+  const tlsPolicies = buildBackendTLSPolicies(snapshot.BackendTLSPolicy, resources);
   const routes = buildRoutes({
+    tlsPolicies,
     routes: ([] as Route[]).concat(snapshot.HTTPRoute, snapshot.GRPCRoute, snapshot.TLSRoute, snapshot.TCPRoute, snapshot.UDPRoute),
     gateways,
     listenerSets,
@@ -36,5 +42,5 @@ export function buildGraph(snapshot: Snapshot, options: GraphOptions): Graph {
     routeKinds: options.routeKinds,
   });
 
-  return { gatewayClasses, gateways, listenerSets, routes, backendTLSPolicies: [] };
+  return { gatewayClasses, gateways, listenerSets, routes, backendTLSPolicies: tlsPolicies.nodes };
 }

@@ -1,5 +1,5 @@
 import { GATEWAY_GROUP, type Gateway, type ReferenceGrant, type RouteKind } from '@portway/api';
-import { checkCertificateKeyPair } from './certificates.js';
+import { checkCertificateKeyPair, parseCertificateBundle } from './certificates.js';
 import * as cond from './conditions.js';
 import type { Condition } from './conditions.js';
 import type { Resources } from './resources.js';
@@ -18,8 +18,15 @@ const PROTOCOL_KINDS: Readonly<Record<string, readonly RouteKind[]>> = {
   UDP: ['UDPRoute'],
 };
 
+/** Gateway `spec.tls.frontend`: client certificate validation, by port or default. */
+export type FrontendTls = NonNullable<NonNullable<Gateway['spec']['tls']>['frontend']>;
+
 export interface ListenerContext {
   owner: ObjectRef;
+  /** The Gateway's client certificate validation settings (ListenerSet listeners use their Gateway's). */
+  frontend?: FrontendTls;
+  /** The Gateway's namespace (frontend CA references are relative to it). */
+  gatewayNamespace: string;
   gateway: string;
   resources: Resources;
   grants: readonly ReferenceGrant[];
@@ -73,6 +80,15 @@ export function buildListener(spec: ListenerSpec, ctx: ListenerContext): Listene
       node.conditions.push(cond.listenerUnsupportedValue('HTTPS listeners must use TLS mode Terminate'));
     }
     if (mode === 'Terminate') node.certificates = resolveCertificates(spec, ctx, problems);
+    if (spec.protocol === 'HTTPS') {
+      const validation = frontendValidation(spec.port, ctx, problems);
+      if (validation === 'invalid') {
+        node.accepted = false;
+        node.conditions.push(cond.listenerNoValidCACertificate('No valid CA certificate for client certificate validation on this port'));
+      } else if (validation) {
+        node.frontendValidation = validation;
+      }
+    }
   }
 
   if (!node.conditions.some((c) => c.type === 'Accepted')) node.conditions.push(cond.listenerAccepted());
@@ -149,6 +165,44 @@ function resolveCertificates(spec: ListenerSpec, ctx: ListenerContext, problems:
     out.push({ certificate: certificate!, privateKey: privateKey! });
   }
   return out;
+}
+
+/**
+ * Client certificate validation for an HTTPS listener: the Gateway's per-port settings for its
+ * port, else the default. CA references are ConfigMaps (`ca.crt`) in the Gateway's namespace or,
+ * with a ReferenceGrant, another one. Returns 'invalid' when validation is configured but no CA
+ * certificate is usable (the listener must then not serve: never fall back to no validation).
+ */
+function frontendValidation(
+  port: number,
+  ctx: ListenerContext,
+  problems: Condition[],
+): ListenerNode['frontendValidation'] | 'invalid' | undefined {
+  const f = ctx.frontend;
+  const config = f?.perPort?.find((p) => p.port === port)?.tls ?? f?.default;
+  const v = config?.validation;
+  if (!v || !v.caCertificateRefs?.length) return undefined;
+  const caCertificates: string[] = [];
+  for (const ref of v.caCertificateRefs) {
+    const namespace = ref.namespace ?? ctx.gatewayNamespace;
+    const where = `${namespace}/${ref.name}`;
+    if (ref.group !== '' || ref.kind !== 'ConfigMap') {
+      problems.push(cond.listenerInvalidCACertificateKind(`caCertificateRef ${ref.group ? `${ref.group}/` : ''}${ref.kind} ${where}: only ConfigMaps are supported`));
+      continue;
+    }
+    if (!referenceAllowed(ctx.grants, { group: GATEWAY_GROUP, kind: 'Gateway', namespace: ctx.gatewayNamespace }, { group: '', kind: 'ConfigMap', namespace, name: ref.name })) {
+      problems.push(cond.listenerRefNotPermitted(`ConfigMap ${where} is in another namespace and no ReferenceGrant allows the reference`));
+      continue;
+    }
+    const bundle = parseCertificateBundle(ctx.resources.get('ConfigMap', namespace, ref.name)?.data?.['ca.crt']);
+    if ('error' in bundle) {
+      problems.push(cond.listenerInvalidCACertificateRef(`ConfigMap ${where}: ${ctx.resources.get('ConfigMap', namespace, ref.name) ? bundle.error : 'does not exist'}`));
+      continue;
+    }
+    caCertificates.push(...bundle.certificates);
+  }
+  if (caCertificates.length === 0) return 'invalid';
+  return { caCertificates, mode: v.mode ?? 'AllowValidOnly' };
 }
 
 // ───────────────────────────── conflicts ─────────────────────────────

@@ -2,6 +2,7 @@ import { GATEWAY_GROUP, MCS_GROUP, type ReferenceGrant, type Route, type RouteKi
 import * as cond from './conditions.js';
 import type { Condition } from './conditions.js';
 import { effectiveHostnames } from './hostnames.js';
+import type { BackendTLSPolicyIndex } from './backend-tls-policies.js';
 import { referenceAllowed } from './reference-grants.js';
 import type { Resources } from './resources.js';
 import { selectorMatches } from './selectors.js';
@@ -18,6 +19,7 @@ import type {
 
 interface RouteInputs {
   routes: readonly Route[];
+  tlsPolicies: BackendTLSPolicyIndex;
   gateways: readonly GatewayNode[];
   listenerSets: readonly ListenerSetNode[];
   resources: Resources;
@@ -92,6 +94,7 @@ export function buildRoutes(inputs: RouteInputs): RouteNode[] {
   }
 
   countAttachedRoutes(out, inputs.gateways, inputs.listenerSets);
+  recordPolicyAncestors(out, inputs.tlsPolicies);
   return out;
 }
 
@@ -167,6 +170,25 @@ function countAttachedRoutes(routes: readonly RouteNode[], gateways: readonly Ga
   }
 }
 
+/**
+ * A BackendTLSPolicy's ancestors are the Gateways whose accepted routes use a Service it targets
+ * (every policy targeting it, including conflicted and invalid ones, so their status shows why).
+ */
+function recordPolicyAncestors(routes: readonly RouteNode[], index: BackendTLSPolicyIndex): void {
+  for (const r of routes) {
+    const gateways = [...new Set(r.parents.filter((p) => p.accepted).map((p) => p.gateway))];
+    for (const rule of r.rules) {
+      for (const b of [...rule.backendRefs, ...Object.values(rule.mirrors)]) {
+        if (!b.backend) continue;
+        for (const node of index.targeting(b.backend.namespace, b.backend.name)) {
+          for (const g of gateways) if (!node.ancestors.includes(g)) node.ancestors.push(g);
+        }
+      }
+    }
+  }
+  for (const n of index.nodes) n.ancestors.sort();
+}
+
 // ───────────────────────────── rules and backends ─────────────────────────────
 
 function buildRules(route: Route, namespace: string, inputs: RouteInputs): RuleNode[] {
@@ -229,7 +251,7 @@ function resolveBackendRef(route: Route, routeNamespace: string, ref: BackendRef
   if (!allowed) {
     return fail(cond.routeRefNotPermitted(`backendRef ${kind} ${where} is in another namespace and no ReferenceGrant allows the reference`));
   }
-  const backend = resolveService(namespace, ref.name, ref.port, inputs.resources);
+  const backend = resolveService(namespace, ref.name, ref.port, inputs.resources, inputs.tlsPolicies);
   if (typeof backend === 'string') return fail(cond.routeBackendNotFound(backend));
   return { weight, backend, filters };
 }
@@ -240,6 +262,7 @@ export function resolveService(
   name: string,
   port: number | undefined,
   resources: Resources,
+  tlsPolicies?: BackendTLSPolicyIndex,
 ): ResolvedBackend | string {
   const svc = resources.get('Service', namespace, name);
   if (!svc) return `Service ${namespace}/${name} does not exist`;
@@ -269,6 +292,7 @@ export function resolveService(
     }
   }
   endpoints.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
+  const tls = tlsPolicies?.lookup(namespace, name, svcPort.name);
   return {
     kind: 'Service',
     namespace,
@@ -276,5 +300,8 @@ export function resolveService(
     port,
     ...(svcPort.appProtocol ? { appProtocol: svcPort.appProtocol } : {}),
     endpoints,
+    ...(tls ? { tlsPolicy: tls.policy } : {}),
+    ...(tls && 'invalid' in tls ? { unusable: `BackendTLSPolicy ${tls.policy}: ${tls.invalid}` } : {}),
+    ...(tls && !('invalid' in tls) ? { tls } : {}),
   };
 }

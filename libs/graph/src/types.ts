@@ -121,7 +121,11 @@ export interface ResolvedBackend {
   /** Service port's appProtocol (e.g. "kubernetes.io/h2c"). */
   appProtocol?: string;
   endpoints: { address: string; port: number; ready: boolean; zone?: string; cluster?: string }[];
-  /** BackendTLSPolicy applied to this Service port, when one is accepted. */
+  /** Key of the BackendTLSPolicy that applies to this Service port, valid or not (for the policy's ancestors). */
+  tlsPolicy?: string;
+  /** Set when the backend must not be used (e.g. its BackendTLSPolicy has no valid CA): requests get 500. */
+  unusable?: string;
+  /** TLS to the backend, from its BackendTLSPolicy. */
   tls?: {
     policy: string;
     hostname: string;
@@ -165,9 +169,10 @@ export interface RouteNode {
 export interface BackendTLSPolicyNode {
   source: BackendTLSPolicy;
   key: string;
-  /** Per ancestor (Gateway) that uses a targeted Service: conditions. */
-  ancestors: { gateway: string; conditions: Condition[] }[];
+  /** Keys of the Gateways whose routes send traffic to a targeted Service (the policy's status ancestors). */
+  ancestors: string[];
   accepted: boolean;
+  conditions: Condition[];
 }
 
 export interface Graph {

@@ -120,6 +120,28 @@ export function prepareStatus(input: PrepareStatusInput): StatusUpdate[] {
     });
   }
 
+  for (const p of input.graph.backendTLSPolicies) {
+    const prev = previousOf(input, 'BackendTLSPolicy', p.source);
+    const prevAncestors = (prev?.ancestors as AncestorStatus[] | undefined) ?? [];
+    const ours: AncestorStatus[] = p.ancestors.map((gw) => {
+      const [namespace, name] = gw.split('/') as [string, string];
+      const ancestorRef = { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace, name };
+      const previousEntry = prevAncestors.find((a) => a.controllerName === input.controllerName && sameParentRef(a.ancestorRef, ancestorRef));
+      return {
+        ancestorRef,
+        controllerName: input.controllerName,
+        conditions: stampConditions(p.conditions, p.source.metadata.generation ?? 1, previousEntry?.conditions, input.now),
+      };
+    });
+    const foreign = prevAncestors.filter((a) => a.controllerName !== input.controllerName);
+    out.push({
+      kind: 'BackendTLSPolicy',
+      namespace: p.source.metadata.namespace,
+      name: p.source.metadata.name,
+      status: { ancestors: [...foreign, ...ours] },
+    });
+  }
+
   for (const r of input.graph.routes) {
     const prev = previousOf(input, r.kind, r.source);
     const prevParents = (prev?.parents as RouteParentStatus[] | undefined) ?? [];
@@ -144,6 +166,12 @@ export function prepareStatus(input: PrepareStatusInput): StatusUpdate[] {
     out.push({ kind: r.kind, namespace: r.source.metadata.namespace, name: r.source.metadata.name, status: { parents: [...foreign, ...ours] } });
   }
   return out;
+}
+
+interface AncestorStatus {
+  ancestorRef: Record<string, unknown>;
+  controllerName: string;
+  conditions: StatusCondition[];
 }
 
 interface RouteParentStatus {

@@ -8,6 +8,9 @@ import type { Backend } from '@portway/ir';
 export class BackendTable {
   readonly entries: Record<string, Backend> = {};
 
+  /** `clientCertificate`: what the Gateway presents to TLS backends (`spec.tls.backend.clientCertificateRef`). */
+  constructor(private readonly clientCertificate?: { certificate: string; privateKey: string }) {}
+
   /** Adds (or finds) the backend and returns its id. gRPC rules always speak HTTP/2 to the backend. */
   add(b: ResolvedBackend, grpc = false): string {
     let protocol = backendProtocol(b.appProtocol);
@@ -20,6 +23,7 @@ export class BackendTable {
       protocol = protocol === 'H2C' ? 'H2' : protocol;
       id += '/tls';
     }
+    const clientCertificate = this.clientCertificate;
     if (!this.entries[id]) {
       this.entries[id] = {
         id,
@@ -35,6 +39,7 @@ export class BackendTable {
           ? {
               tls: {
                 serverName: b.tls.hostname,
+                ...(clientCertificate ? { clientCertificate } : {}),
                 ...(b.tls.caCertificates.length ? { caCertificates: b.tls.caCertificates } : {}),
                 ...(b.tls.systemCAs ? { systemCAs: true } : {}),
                 ...(b.tls.subjectAltNames.length ? { subjectAltNames: b.tls.subjectAltNames } : {}),

@@ -89,7 +89,7 @@ function weighted(b: BackendRefNode, backends: BackendTable, grpc: boolean): Wei
     .map((f) => translateFilter(f, undefined, backends, grpc))
     .filter((f): f is Filter => typeof f === 'object');
   return {
-    backend: b.backend ? backends.add(b.backend, grpc) : null,
+    backend: b.backend && !b.backend.unusable ? backends.add(b.backend, grpc) : null,
     weight: b.weight,
     ...(filters.length > 0 ? { filters } : {}),
   };
@@ -150,7 +150,7 @@ function translateFilter(
             : 100;
       return {
         type: 'RequestMirror',
-        backend: mirror?.backend ? backends.add(mirror.backend, grpc) : null,
+        backend: mirror?.backend && !mirror.backend.unusable ? backends.add(mirror.backend, grpc) : null,
         percent: Math.min(100, Math.max(0, percent)),
       };
     }

@@ -45,7 +45,7 @@ function translateGateway(
   cluster: string,
   addresses: readonly string[],
 ): GatewayConfig {
-  const backends = new BackendTable();
+  const backends = new BackendTable(gw.backendClientCertificate);
   const byPort = new Map<number, ListenerNode[]>();
   for (const l of gw.listeners.filter(isServable)) byPort.set(l.port, [...(byPort.get(l.port) ?? []), l]);
 
@@ -159,7 +159,7 @@ function l4Routes(attached: { route: RouteNode; hostnames: string[] }[], backend
         id: `${route.kind}/${ns}/${route.source.metadata.name}/${rule.index}`,
         route: { kind: route.kind as 'TLSRoute' | 'TCPRoute' | 'UDPRoute', namespace: ns, name: route.source.metadata.name, rule: rule.index },
         hostnames: sni ? hostnames.filter((h) => h !== '*') : [],
-        backends: rule.backendRefs.map((b) => ({ backend: b.backend ? backends.add(b.backend) : null, weight: b.weight })),
+        backends: rule.backendRefs.map((b) => ({ backend: b.backend && !b.backend.unusable ? backends.add(b.backend) : null, weight: b.weight })),
       });
     });
   }
