@@ -3,9 +3,9 @@
  * updated — drop unknown fields, apply defaults, and validate metadata, the OpenAPI schema and every
  * CEL rule — returning a new, defaulted object or the list of field errors. The input is never mutated.
  *
- * Order (as the API server): (1) the object is copied; Secret `stringData` is merged into `data`;
+ * Order (as the API server): (1) Secret `stringData` is merged into `data`;
  * `status` is dropped (the status subresource owns it) unless `status: 'keep'`; (2) unknown fields are
- * pruned and defaults applied; (3) metadata is normalised and checked; (4) schema validation;
+ * pruned and defaults applied, into a new object; (3) metadata is normalised and checked; (4) schema validation;
  * (5) list uniqueness and CEL rules (transition rules only with `old`); (6) the core kinds' own checks.
  */
 import { CORE_KINDS } from './core-kinds.js';
@@ -65,14 +65,15 @@ export function admit(object: unknown, options: AdmitOptions = {}): AdmitResult 
   }
   if (kv.deprecated) warnings.push({ path: 'apiVersion', message: `${String(apiVersion)} ${kv.kind} is deprecated` });
 
-  const obj = cloneJson(object);
-  if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
-  if (!isRecord(obj.metadata)) return { ok: false, errors: [invalid('metadata', obj.metadata, 'must be of type object')], warnings };
-  kv.core?.prepare?.(obj);
-  if ((options.status ?? 'drop') === 'drop') delete obj.status;
+  // A shallow copy is enough: pruneAndDefault copies what it keeps; `prepare` rewrites fields, so it gets a deep copy.
+  const input: Record<string, unknown> = kv.core?.prepare ? cloneJson(object) : { ...object };
+  if (input.metadata === undefined || input.metadata === null) input.metadata = {};
+  if (!isRecord(input.metadata)) return { ok: false, errors: [invalid('metadata', input.metadata, 'must be of type object')], warnings };
+  if ((options.status ?? 'drop') === 'drop') delete input.status;
+  kv.core?.prepare?.(input);
 
   const unknown: string[] = [];
-  pruneAndDefault(kv.schema, obj, '', unknown);
+  const obj = pruneAndDefault(kv.schema, input, unknown) as Record<string, unknown>;
   const errors = admitObjectMeta(obj.metadata as Record<string, unknown>, { namespaced: kv.namespaced, nameRule: kv.nameRule, defaultNamespace: options.defaultNamespace }, unknown);
   kv.core?.defaults?.(obj);
 

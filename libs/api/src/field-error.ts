@@ -91,3 +91,17 @@ export function childPath(path: string, name: string): string {
 export function indexPath(path: string, index: number | string): string {
   return `${path}[${index}]`;
 }
+
+/** A path being walked, as segments (property names and indices), turned into text only when needed. */
+export type PathSegments = (string | number)[];
+
+/** `['spec', 'rules', 0, 'name']` → `spec.rules[0].name`; `mapKeys` marks string segments that are map keys (`[key]`). */
+export function pathText(segs: readonly (string | number | { key: string })[]): string {
+  let out = '';
+  for (const s of segs) {
+    if (typeof s === 'number') out += `[${s}]`;
+    else if (typeof s === 'object') out += `[${s.key}]`;
+    else out = out === '' ? s : `${out}.${s}`;
+  }
+  return out;
+}

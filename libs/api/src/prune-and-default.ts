@@ -8,7 +8,7 @@
  * - a missing object field with a `default` gets a copy of it; defaulting then descends into every
  *   value, defaulted or not, so defaults inside array items and nested objects apply too.
  */
-import { childPath, indexPath } from './field-error.js';
+import { pathText } from './field-error.js';
 import type { StructuralSchema } from './schema-types.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -42,36 +42,64 @@ function defaultsOf(schema: StructuralSchema, props: Record<string, StructuralSc
   return list;
 }
 
+type Seg = string | number | { key: string };
+
 /**
- * Prunes unknown fields and applies defaults below `schema`, in place. Returns the paths of the fields
- * it dropped. Values of the wrong JSON type are left for validation to report.
+ * Returns a copy of `value` with unknown fields pruned and defaults applied below `schema` (the
+ * input is not modified). Paths of dropped fields go to `unknown`. Values of the wrong JSON type are
+ * copied as they are, for validation to report.
  */
-export function pruneAndDefault(schema: StructuralSchema, value: unknown, path: string, unknown: string[]): void {
+export function pruneAndDefault(schema: StructuralSchema | undefined, value: unknown, unknown: string[]): unknown {
+  return prune(schema, value, [], unknown);
+}
+
+function prune(schema: StructuralSchema | undefined, value: unknown, path: Seg[], unknown: string[]): unknown {
   if (Array.isArray(value)) {
-    if (schema.items) for (let i = 0; i < value.length; i++) pruneAndDefault(schema.items, value[i], indexPath(path, i), unknown);
-    return;
+    const items = schema?.items;
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      if (!items) {
+        out[i] = cloneJson(value[i]);
+        continue;
+      }
+      path.push(i);
+      out[i] = prune(items, value[i], path, unknown);
+      path.pop();
+    }
+    return out;
   }
-  if (!isObject(value)) return;
+  if (!isObject(value)) return value;
+  if (!schema) return cloneJson(value);
   const props = schema.properties;
   const additional = typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
   const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true || schema.additionalProperties === true;
-  if (props) {
-    for (const [k, d] of defaultsOf(schema, props)) if (value[k] === undefined) value[k] = cloneJson(d as Json);
-  }
+  const out: { [k: string]: Json } = {};
   for (const k of Object.keys(value)) {
     const prop = props?.[k];
-    if (prop && value[k] === null && !prop.nullable) {
-      if (prop.default === undefined) {
-        delete value[k];
-        continue;
+    let v = value[k];
+    if (prop) {
+      if (v === null && !prop.nullable) {
+        if (prop.default === undefined) continue;
+        v = cloneJson(prop.default as Json);
       }
-      value[k] = cloneJson(prop.default as Json);
-    }
-    if (prop) pruneAndDefault(prop, value[k], childPath(path, k), unknown);
-    else if (additional) pruneAndDefault(additional, value[k], indexPath(path, k), unknown);
-    else if (!preserve) {
-      delete value[k];
-      unknown.push(childPath(path, k));
+      path.push(k);
+      out[k] = prune(prop, v, path, unknown) as Json;
+      path.pop();
+    } else if (additional) {
+      path.push({ key: k });
+      out[k] = prune(additional, v, path, unknown) as Json;
+      path.pop();
+    } else if (preserve) out[k] = cloneJson(v);
+    else unknown.push(pathText([...path, k]));
+  }
+  if (props) {
+    for (const [k, d] of defaultsOf(schema, props)) {
+      if (out[k] !== undefined) continue;
+      // A default is copied, then defaulted itself (defaults inside a default apply too).
+      path.push(k);
+      out[k] = prune(props[k], cloneJson(d as Json), path, unknown) as Json;
+      path.pop();
     }
   }
+  return out;
 }

@@ -27,6 +27,9 @@ const ajv = new Ajv({
   // Kubernetes (Go RE2) patterns used by the CRDs are plain enough for JavaScript's engine with `u`.
   unicodeRegExp: true,
   messages: false,
+  // Ajv's code optimisation doubles the one-time compile of a schema (HTTPRoute: ~300 ms instead of
+  // ~150 ms here) and saves about 1 µs per validated object: not worth it.
+  code: { optimize: false },
 });
 ajv.addKeyword({
   keyword: 'x-kubernetes-int-or-string',
