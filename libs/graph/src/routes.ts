@@ -1,7 +1,8 @@
 import { GATEWAY_GROUP, MCS_GROUP, type ReferenceGrant, type Route, type RouteKind } from '@portway/api';
 import * as cond from './conditions.js';
 import type { Condition } from './conditions.js';
-import { effectiveHostnames } from './hostnames.js';
+import { effectiveHostnames, intersectHostname } from './hostnames.js';
+import { compareCreation } from './order.js';
 import type { BackendTLSPolicyIndex } from './backend-tls-policies.js';
 import { referenceAllowed } from './reference-grants.js';
 import type { Resources } from './resources.js';
@@ -93,6 +94,7 @@ export function buildRoutes(inputs: RouteInputs): RouteNode[] {
     out.push(node);
   }
 
+  resolveHttpGrpcConflicts(out);
   countAttachedRoutes(out, inputs.gateways, inputs.listenerSets);
   recordPolicyAncestors(out, inputs.tlsPolicies);
   return out;
@@ -142,6 +144,54 @@ function attach(
     );
   }
   return parent;
+}
+
+/**
+ * An HTTPRoute and a GRPCRoute attached to the same listener with intersecting hostnames cannot
+ * both be served there: the older route (then the first by "{namespace}/{name}") keeps the
+ * listener, the other loses that attachment, and is not accepted through a parentRef that has no
+ * attachment left.
+ */
+function resolveHttpGrpcConflicts(routes: readonly RouteNode[]): void {
+  const byListener = new Map<string, { route: RouteNode; parent: ParentNode; hostnames: string[] }[]>();
+  for (const route of routes) {
+    if (route.kind !== 'HTTPRoute' && route.kind !== 'GRPCRoute') continue;
+    for (const parent of route.parents) {
+      for (const a of parent.attachments) {
+        const list = byListener.get(a.listener) ?? [];
+        list.push({ route, parent, hostnames: a.hostnames });
+        byListener.set(a.listener, list);
+      }
+    }
+  }
+  const losers = new Map<ParentNode, { listeners: Set<string>; winner: RouteNode }>();
+  for (const [listener, entries] of byListener) {
+    const ordered = [...entries].sort((a, b) => compareCreation(a.route.source, b.route.source));
+    const kept: typeof ordered = [];
+    for (const e of ordered) {
+      const winner = kept.find((k) => k.route.kind !== e.route.kind && hostnamesIntersect(k.hostnames, e.hostnames));
+      if (!winner) {
+        kept.push(e);
+        continue;
+      }
+      const l = losers.get(e.parent) ?? { listeners: new Set<string>(), winner: winner.route };
+      l.listeners.add(listener);
+      losers.set(e.parent, l);
+    }
+  }
+  for (const [parent, { listeners, winner }] of losers) {
+    parent.attachments = parent.attachments.filter((a) => !listeners.has(a.listener));
+    if (parent.attachments.length > 0) continue;
+    parent.accepted = false;
+    const i = parent.conditions.findIndex((c) => c.type === 'Accepted');
+    parent.conditions[i] = cond.routeNotAllowedByListeners(
+      `${winner.kind} ${winner.key} is older and uses an intersecting hostname on the same listener: an HTTPRoute and a GRPCRoute cannot share a hostname`,
+    );
+  }
+}
+
+function hostnamesIntersect(a: readonly string[], b: readonly string[]): boolean {
+  return a.some((x) => b.some((y) => x === y || x === '*' || y === '*' || intersectHostname(x, y) !== undefined));
 }
 
 function namespaceAllowed(l: ListenerNode, routeNamespace: string, resources: Resources): boolean {
