@@ -1,5 +1,6 @@
 import type { Route, Snapshot } from '@portway/api';
 import { buildBackendTLSPolicies } from './backend-tls-policies.js';
+import { buildBackendTrafficPolicies } from './backend-traffic-policies.js';
 import { buildGatewayClasses, buildGateways } from './gateways.js';
 import { Resources } from './resources.js';
 import { buildRoutes } from './routes.js';
@@ -12,8 +13,9 @@ import type { Graph, GraphOptions } from './types.js';
  * 2. Gateways of those classes with their listeners, and the ListenerSets attached to them;
  *    listener conflicts are resolved across each Gateway's whole listener set. This must run
  *    before routes, because routes attach to accepted listeners only.
- * 3. BackendTLSPolicies (CA references, conflicts): before routes, because backends carry the
- *    TLS settings of the policy that applies to them.
+ * 3. BackendTLSPolicies (CA references, conflicts) and XBackendTrafficPolicies (retry budgets,
+ *    session persistence): before routes, because backends carry the settings of the policies
+ *    that apply to them.
  * 4. Routes: parentRefs bound to listeners (which also counts `attachedRoutes`), then backendRefs
  *    resolved to Services and their endpoints, checked against ReferenceGrants; the Gateways
  *    that use a policy's Services become its ancestors.
@@ -32,8 +34,10 @@ export function buildGraph(snapshot: Snapshot, options: GraphOptions): Graph {
     options,
   });
   const tlsPolicies = buildBackendTLSPolicies(snapshot.BackendTLSPolicy, resources);
+  const trafficPolicies = buildBackendTrafficPolicies(snapshot.XBackendTrafficPolicy);
   const routes = buildRoutes({
     tlsPolicies,
+    trafficPolicies,
     routes: ([] as Route[]).concat(snapshot.HTTPRoute, snapshot.GRPCRoute, snapshot.TLSRoute, snapshot.TCPRoute, snapshot.UDPRoute),
     gateways,
     listenerSets,
@@ -42,5 +46,5 @@ export function buildGraph(snapshot: Snapshot, options: GraphOptions): Graph {
     routeKinds: options.routeKinds,
   });
 
-  return { gatewayClasses, gateways, listenerSets, routes, backendTLSPolicies: tlsPolicies.nodes };
+  return { gatewayClasses, gateways, listenerSets, routes, backendTLSPolicies: tlsPolicies.nodes, backendTrafficPolicies: trafficPolicies.nodes };
 }

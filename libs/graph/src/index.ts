@@ -6,3 +6,4 @@ export * from './selectors.js';
 export { isServable, isUsable } from './gateways.js';
 export type * from './types.js';
 export * from './addresses.js';
+export { parseDuration } from './durations.js';

@@ -4,6 +4,7 @@ import type { Condition } from './conditions.js';
 import { effectiveHostnames, intersectHostname } from './hostnames.js';
 import { compareCreation } from './order.js';
 import type { BackendTLSPolicyIndex } from './backend-tls-policies.js';
+import type { BackendTrafficPolicyIndex } from './backend-traffic-policies.js';
 import { referenceAllowed } from './reference-grants.js';
 import type { Resources } from './resources.js';
 import { selectorMatches } from './selectors.js';
@@ -21,6 +22,7 @@ import type {
 interface RouteInputs {
   routes: readonly Route[];
   tlsPolicies: BackendTLSPolicyIndex;
+  trafficPolicies: BackendTrafficPolicyIndex;
   gateways: readonly GatewayNode[];
   listenerSets: readonly ListenerSetNode[];
   resources: Resources;
@@ -97,6 +99,7 @@ export function buildRoutes(inputs: RouteInputs): RouteNode[] {
   resolveHttpGrpcConflicts(out);
   countAttachedRoutes(out, inputs.gateways, inputs.listenerSets);
   recordPolicyAncestors(out, inputs.tlsPolicies);
+  recordPolicyAncestors(out, inputs.trafficPolicies);
   return out;
 }
 
@@ -224,7 +227,10 @@ function countAttachedRoutes(routes: readonly RouteNode[], gateways: readonly Ga
  * A BackendTLSPolicy's ancestors are the Gateways whose accepted routes use a Service it targets
  * (every policy targeting it, including conflicted and invalid ones, so their status shows why).
  */
-function recordPolicyAncestors(routes: readonly RouteNode[], index: BackendTLSPolicyIndex): void {
+function recordPolicyAncestors(
+  routes: readonly RouteNode[],
+  index: { nodes: { ancestors: string[] }[]; targeting(namespace: string, service: string): { ancestors: string[] }[] },
+): void {
   for (const r of routes) {
     const gateways = [...new Set(r.parents.filter((p) => p.accepted).map((p) => p.gateway))];
     for (const rule of r.rules) {
@@ -303,7 +309,8 @@ function resolveBackendRef(route: Route, routeNamespace: string, ref: BackendRef
   }
   const backend = resolveService(namespace, ref.name, ref.port, inputs.resources, inputs.tlsPolicies);
   if (typeof backend === 'string') return fail(cond.routeBackendNotFound(backend));
-  return { weight, backend, filters };
+  const traffic = inputs.trafficPolicies.lookup(namespace, ref.name);
+  return { weight, backend: traffic ? { ...backend, traffic } : backend, filters };
 }
 
 /** Resolves a Service port to its endpoints (from the EndpointSlices labelled with the Service name). */

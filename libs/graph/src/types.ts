@@ -125,6 +125,18 @@ export interface ResolvedBackend {
   tlsPolicy?: string;
   /** Set when the backend must not be used (e.g. its BackendTLSPolicy has no valid CA): requests get 500. */
   unusable?: string;
+  /** Retry budget and session persistence from the XBackendTrafficPolicy that targets the Service. */
+  traffic?: {
+    policy: string;
+    retryBudget?: { percent: number; intervalMs: number; minRetries: number; minRetryIntervalMs: number };
+    sessionPersistence?: {
+      type: 'Cookie' | 'Header';
+      name?: string;
+      absoluteTimeoutMs?: number;
+      idleTimeoutMs?: number;
+      cookieLifetime?: 'Permanent' | 'Session';
+    };
+  };
   /** TLS to the backend, from its BackendTLSPolicy. */
   tls?: {
     policy: string;
@@ -175,12 +187,21 @@ export interface BackendTLSPolicyNode {
   conditions: Condition[];
 }
 
+export interface BackendTrafficPolicyNode {
+  source: import('@portway/api').XBackendTrafficPolicy;
+  key: string;
+  ancestors: string[];
+  accepted: boolean;
+  conditions: Condition[];
+}
+
 export interface Graph {
   gatewayClasses: GatewayClassNode[];
   gateways: GatewayNode[];
   listenerSets: ListenerSetNode[];
   routes: RouteNode[];
   backendTLSPolicies: BackendTLSPolicyNode[];
+  backendTrafficPolicies: BackendTrafficPolicyNode[];
 }
 
 export interface GraphOptions {

@@ -120,8 +120,12 @@ export function prepareStatus(input: PrepareStatusInput): StatusUpdate[] {
     });
   }
 
-  for (const p of input.graph.backendTLSPolicies) {
-    const prev = previousOf(input, 'BackendTLSPolicy', p.source);
+  const policies = [
+    ...input.graph.backendTLSPolicies.map((p) => ({ kind: 'BackendTLSPolicy', p })),
+    ...input.graph.backendTrafficPolicies.map((p) => ({ kind: 'XBackendTrafficPolicy', p })),
+  ];
+  for (const { kind, p } of policies) {
+    const prev = previousOf(input, kind, p.source);
     const prevAncestors = (prev?.ancestors as AncestorStatus[] | undefined) ?? [];
     const ours: AncestorStatus[] = p.ancestors.map((gw) => {
       const [namespace, name] = gw.split('/') as [string, string];
@@ -135,7 +139,7 @@ export function prepareStatus(input: PrepareStatusInput): StatusUpdate[] {
     });
     const foreign = prevAncestors.filter((a) => a.controllerName !== input.controllerName);
     out.push({
-      kind: 'BackendTLSPolicy',
+      kind,
       namespace: p.source.metadata.namespace,
       name: p.source.metadata.name,
       status: { ancestors: [...foreign, ...ours] },

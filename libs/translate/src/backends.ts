@@ -46,6 +46,7 @@ export class BackendTable {
               },
             }
           : {}),
+        ...(b.traffic?.retryBudget ? { retryBudget: b.traffic.retryBudget } : {}),
       };
     }
     return id;

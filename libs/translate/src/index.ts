@@ -1,2 +1,1 @@
 export * from './translate.js';
-export { parseDuration } from './durations.js';

@@ -1,8 +1,7 @@
 import type { GRPCRoute, HTTPRoute } from '@portway/api';
-import type { BackendRefNode, RouteNode, RuleNode } from '@portway/graph';
+import { parseDuration, type BackendRefNode, type RouteNode, type RuleNode } from '@portway/graph';
 import type { Filter, HeaderModifier, HttpRule, MatchEntry, WeightedBackend } from '@portway/ir';
 import type { BackendTable } from './backends.js';
-import { parseDuration } from './durations.js';
 
 type HttpRuleSpec = NonNullable<HTTPRoute['spec']['rules']>[number];
 type GrpcRuleSpec = NonNullable<GRPCRoute['spec']['rules']>[number];
@@ -51,7 +50,10 @@ export function translateRule(route: RouteNode, rule: RuleNode, backends: Backen
       };
     }
   }
-  const sp = (spec as { sessionPersistence?: SessionPersistenceSpec }).sessionPersistence;
+  // A rule's own sessionPersistence wins over one from its backends' XBackendTrafficPolicy.
+  const sp =
+    (spec as { sessionPersistence?: SessionPersistenceSpec }).sessionPersistence ??
+    rule.backendRefs.map((b) => b.backend?.traffic?.sessionPersistence).find((x) => x !== undefined);
   if (sp) out.sessionPersistence = sessionPersistence(sp, out.id);
   return out;
 }
@@ -62,19 +64,24 @@ interface SessionPersistenceSpec {
   absoluteTimeout?: string;
   idleTimeout?: string;
   cookieConfig?: { lifetimeType?: 'Permanent' | 'Session' };
+  /** Already resolved by the graph (from an XBackendTrafficPolicy). */
+  name?: string;
+  absoluteTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  cookieLifetime?: 'Permanent' | 'Session';
 }
 
 function sessionPersistence(sp: SessionPersistenceSpec, ruleId: string): NonNullable<HttpRule['sessionPersistence']> {
   const type = sp.type ?? 'Cookie';
-  const absoluteTimeoutMs = parseDuration(sp.absoluteTimeout);
-  const idleTimeoutMs = parseDuration(sp.idleTimeout);
+  const absoluteTimeoutMs = sp.absoluteTimeoutMs ?? parseDuration(sp.absoluteTimeout);
+  const idleTimeoutMs = sp.idleTimeoutMs ?? parseDuration(sp.idleTimeout);
   return {
     type,
     // Without a sessionName the name is Portway's own, unique per rule.
-    name: sp.sessionName ?? `portway-session-${hashName(ruleId)}`,
+    name: sp.sessionName ?? sp.name ?? `portway-session-${hashName(ruleId)}`,
     ...(absoluteTimeoutMs !== undefined ? { absoluteTimeoutMs } : {}),
     ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
-    ...(type === 'Cookie' ? { cookieLifetime: sp.cookieConfig?.lifetimeType ?? 'Session' } : {}),
+    ...(type === 'Cookie' ? { cookieLifetime: sp.cookieConfig?.lifetimeType ?? sp.cookieLifetime ?? 'Session' } : {}),
   };
 }
 
