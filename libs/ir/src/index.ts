@@ -1,3 +1,4 @@
 export * from './schema.js';
 export * from './validate.js';
 export * from './hash.js';
+export * from './shards.js';

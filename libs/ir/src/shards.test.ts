@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  assembleConfig,
+  canonicalJson,
+  canonicalText,
+  contentHash,
+  IR_API_VERSION,
+  isMissingShards,
+  SHARDS_API_VERSION,
+  ShardAssemblyError,
+  shardConfig,
+  shardId,
+  validateConfigManifest,
+  validateConfigShard,
+  validateGatewayConfig,
+  type ConfigShard,
+  type GatewayConfig,
+  type HttpRule,
+  type VirtualHost,
+} from './index.js';
+
+/** A config with `hosts` virtual hosts of `rulesPerHost` rules each, plus every L4 listener kind. */
+function buildConfig(hosts: number, rulesPerHost: number): GatewayConfig {
+  const backends: GatewayConfig['backends'] = {};
+  const vhosts: VirtualHost[] = [];
+  for (let h = 0; h < hosts; h++) {
+    const rules: HttpRule[] = [];
+    for (let r = 0; r < rulesPerHost; r++) {
+      const id = `Service/ns${h % 7}/svc-${h}-${r}:8080`;
+      backends[id] = { id, protocol: 'HTTP1', endpoints: [{ address: `10.0.${h % 250}.${r % 250}`, port: 8080, ready: true }] };
+      rules.push({
+        id: `HTTPRoute/ns${h % 7}/route-${h}/${r}`,
+        route: { kind: 'HTTPRoute', namespace: `ns${h % 7}`, name: `route-${h}`, rule: r },
+        filters: r % 3 === 0 ? [{ type: 'RequestHeaderModifier', modifier: { set: [{ name: 'x-route', value: `${h}-${r}` }] } }] : [],
+        backends: [{ backend: id, weight: 1 }],
+      });
+    }
+    vhosts.push({
+      hostname: `host-${h}.example.com`,
+      // Longest paths first, as the translator orders them.
+      matches: rules.map((_, r) => ({ rule: rulesPerHost - 1 - r, path: { type: 'PathPrefix' as const, value: `/api/v${rulesPerHost - 1 - r}/items` } })),
+      rules,
+    });
+  }
+  Object.defineProperty(backends, '__proto__', { value: { id: '__proto__', protocol: 'H2C', endpoints: [] }, enumerable: true, writable: true, configurable: true });
+  return {
+    apiVersion: IR_API_VERSION,
+    gateway: { namespace: 'infra', name: 'edge', generation: 3 },
+    cluster: 'east',
+    addresses: ['127.0.0.1'],
+    infrastructure: { labels: { team: 'edge' }, annotations: {} },
+    ports: [
+      { port: 80, listeners: [{ name: 'infra/edge/http', protocol: 'HTTP', virtualHosts: vhosts }] },
+      {
+        port: 443,
+        listeners: [
+          { name: 'infra/edge/tls', protocol: 'TLS', mode: 'Passthrough', hostname: '*.pass.example.com', routes: [{ id: 'TLSRoute/ns0/t/0', route: { kind: 'TLSRoute', namespace: 'ns0', name: 't', rule: 0 }, hostnames: ['a.pass.example.com'], backends: [{ backend: null, weight: 1 }] }] },
+        ],
+      },
+      { port: 5000, listeners: [{ name: 'infra/edge/tcp', protocol: 'TCP', routes: [] }] },
+      { port: 5353, listeners: [{ name: 'infra/edge/udp', protocol: 'UDP', routes: [{ id: 'UDPRoute/ns0/u/0', route: { kind: 'UDPRoute', namespace: 'ns0', name: 'u', rule: 0 }, hostnames: [], backends: [] }] }] },
+    ],
+    backends,
+  };
+}
+
+function roundTrip(config: GatewayConfig, options?: Parameters<typeof shardConfig>[1]) {
+  const sharded = shardConfig(config, options);
+  const out = assembleConfig(sharded.manifest, (id) => sharded.shards.get(id));
+  return { sharded, out };
+}
+
+/** Shard ids of `after` that `before` did not have: what a bus must upload for the edit. */
+const newShards = (before: string[], after: string[]) => after.filter((id) => !before.includes(id)).length;
+
+describe('shardConfig / assembleConfig', () => {
+  it('round-trips a config with every listener kind, exactly', () => {
+    const config = buildConfig(40, 5);
+    expect(validateGatewayConfig(config)).toEqual([]);
+    const { sharded, out } = roundTrip(config, { targetShardBytes: 2048 });
+    expect(out).toEqual(config);
+    expect(contentHash(out)).toBe(contentHash(config));
+    expect(Object.keys((out as GatewayConfig).backends)).toContain('__proto__');
+    expect(sharded.manifest.shards.length).toBeGreaterThan(5);
+  });
+
+  it('writes a small manifest naming the gateway, the full hash and content-addressed shards', () => {
+    const config = buildConfig(10, 3);
+    const { manifest, shards, shardBytes } = shardConfig(config);
+    expect(validateConfigManifest(manifest)).toEqual([]);
+    expect(manifest).toMatchObject({ apiVersion: SHARDS_API_VERSION, gateway: config.gateway, hash: contentHash(config) });
+    for (const id of manifest.shards) {
+      const text = shardBytes.get(id)!;
+      expect(createHash('sha256').update(text).digest('hex').startsWith(id)).toBe(true);
+      expect(shardId(shards.get(id)!)).toBe(id);
+      expect(validateConfigShard(JSON.parse(text))).toEqual([]);
+    }
+    // Same config, same shards: publishing is idempotent.
+    expect(shardConfig(structuredClone(config)).manifest).toEqual(manifest);
+  });
+
+  it('keeps every shard under the cap unless a single item is larger', () => {
+    const config = buildConfig(200, 10);
+    const big = 'x'.repeat(20_000);
+    config.backends['Service/ns0/svc-0-0:8080']!.tls = { serverName: big };
+    const { sharded, out } = roundTrip(config, { targetShardBytes: 4096, maxShardBytes: 8192 });
+    expect(out).toEqual(config);
+    for (const [id, text] of sharded.shardBytes) {
+      if (Buffer.byteLength(text) > 8192 + 64) expect(sharded.shards.get(id)!.items).toHaveLength(1);
+    }
+    const sizes = [...sharded.shardBytes.values()].map((t) => Buffer.byteLength(t));
+    expect(Math.max(...sizes)).toBeGreaterThan(20_000); // the oversized item has a shard of its own
+  });
+
+  it('changes one shard (rarely two) when one route changes, is added or removed', () => {
+    const base = buildConfig(150, 8);
+    const before = shardConfig(base).manifest.shards;
+    const counts: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const edited = structuredClone(base);
+      const vh = (edited.ports[0]!.listeners[0] as { virtualHosts: VirtualHost[] }).virtualHosts[(i * 37) % 150]!;
+      if (i % 3 === 0) vh.rules[i % 8]!.backends[0]!.weight = 7; // edit a rule
+      else if (i % 3 === 1) vh.matches[i % 8]!.path.value += '/v2'; // edit a match
+      else vh.rules.push({ ...vh.rules[0]!, id: `HTTPRoute/x/new-${i}/0` }); // add a rule (no match yet)
+      const { out, sharded } = roundTrip(edited);
+      counts.push(newShards(before, sharded.manifest.shards));
+      expect(sharded.manifest.hash).toBe(contentHash(edited));
+      expect(isMissingShards(out)).toBe(false); // assembleConfig checked the assembled hash against the manifest's
+    }
+    expect(Math.max(...counts)).toBeLessThanOrEqual(2);
+    expect(counts.filter((c) => c === 1).length).toBeGreaterThanOrEqual(18);
+  });
+
+  it('does not shift later shards when a rule is inserted in a large virtual host', () => {
+    const config = buildConfig(1, 3000); // one host, 3000 rules: spans many shards
+    const before = shardConfig(config).manifest.shards;
+    expect(before.length).toBeGreaterThan(10);
+    const vh = (config.ports[0]!.listeners[0] as { virtualHosts: VirtualHost[] }).virtualHosts[0]!;
+    vh.rules.splice(10, 0, { ...vh.rules[10]!, id: 'HTTPRoute/x/inserted/0' });
+    vh.matches = vh.matches.map((m) => ({ ...m, rule: m.rule >= 10 ? m.rule + 1 : m.rule }));
+    vh.matches.splice(5, 0, { rule: 10, path: { type: 'Exact', value: '/inserted' } });
+    const { out, sharded } = roundTrip(config);
+    expect(newShards(before, sharded.manifest.shards)).toBeLessThanOrEqual(3);
+    expect(out).toEqual(config);
+  });
+
+  it('keeps rule indexes when rule ids are not unique within a virtual host', () => {
+    const config = buildConfig(2, 3);
+    const vh = (config.ports[0]!.listeners[0] as { virtualHosts: VirtualHost[] }).virtualHosts[1]!;
+    vh.rules[2] = { ...vh.rules[2]!, id: vh.rules[0]!.id };
+    vh.matches.push({ rule: 9, path: { type: 'Exact', value: '/dangling' } }); // invalid IR, still carried exactly
+    expect(roundTrip(config, { targetShardBytes: 256 }).out).toEqual(config);
+  });
+
+  it('reports missing shards instead of assembling part of a config', () => {
+    const { manifest, shards } = shardConfig(buildConfig(50, 4), { targetShardBytes: 1024 });
+    const lost = new Set([manifest.shards[1]!, manifest.shards[3]!]);
+    const out = assembleConfig(manifest, (id) => (lost.has(id) ? undefined : shards.get(id)));
+    expect(isMissingShards(out)).toBe(true);
+    expect((out as { missing: string[] }).missing.sort()).toEqual([...lost].sort());
+  });
+
+  it('refuses shards that do not assemble into the manifest hash, or are malformed', () => {
+    const config = buildConfig(5, 2);
+    const { manifest, shards } = shardConfig(config, { targetShardBytes: 512 });
+    const tampered = new Map([...shards].map(([id, s]) => [id, structuredClone(s)]));
+    const first = tampered.get(manifest.shards[0]!)!;
+    (first.items[0] as { h: { cluster: string } }).h.cluster = 'west';
+    expect(() => assembleConfig(manifest, (id) => tampered.get(id))).toThrow(ShardAssemblyError);
+    expect(() => assembleConfig(manifest, (id) => tampered.get(id))).toThrow(/manifest says sha256:/);
+
+    const bad: ConfigShard[] = [
+      { items: [{ t: 'port', p: { port: 1 } }] },
+      { items: [{ t: 'head', h: {} }, { t: 'vhost', v: {} }] },
+      { items: [{ t: 'head', h: {} }, { t: 'mystery' }] },
+      { items: [{ t: 'head', h: 'not an object' }] },
+      { items: [{ t: 'backend', k: 'a', b: {} }] },
+    ];
+    for (const shard of bad) {
+      const m = { ...manifest, shards: [shardId(shard)] };
+      expect(() => assembleConfig(m, () => shard)).toThrow(ShardAssemblyError);
+    }
+    expect(validateConfigManifest({ ...manifest, shards: ['not-hex'] })).not.toEqual([]);
+    expect(validateConfigShard({ items: [] })).not.toEqual([]);
+  });
+
+  it('serializes exactly as canonicalJson does', () => {
+    const config = buildConfig(20, 3);
+    expect(canonicalText(config)).toBe(canonicalJson(config));
+    const odd = { b: [1, undefined, () => 1, NaN, -0, 1e21, 'é\u2028"'], a: { toJSON: () => ({ z: 1, y: undefined }) }, c: undefined, d: new Date(0), e: null };
+    expect(canonicalText(odd)).toBe(canonicalJson(odd));
+    expect(canonicalText(undefined)).toBe('null');
+  });
+
+  it('rejects nonsense input with clear errors', () => {
+    expect(() => shardConfig({} as GatewayConfig)).toThrow(/not a GatewayConfig/);
+    expect(() => shardConfig(buildConfig(1, 1), { targetShardBytes: 10 })).toThrow(RangeError);
+  });
+});
