@@ -8,7 +8,6 @@
  * pruned and defaults applied, into a new object; (3) metadata is normalised and checked; (4) schema validation;
  * (5) list uniqueness and CEL rules (transition rules only with `old`); (6) the core kinds' own checks.
  */
-import { CORE_KINDS } from './core-kinds.js';
 import { BLOCKING_TYPES, RULES_NOT_CHECKED, invalid, notSupported, required, type FieldError } from './field-error.js';
 import { lookupKind, servedVersions } from './kinds.js';
 import { admitObjectMeta } from './object-meta.js';
@@ -55,13 +54,14 @@ export function admit(object: unknown, options: AdmitOptions = {}): AdmitResult 
   const kv = lookupKind(apiVersion as string, kind as string);
   if (!kv) {
     const served = servedVersions(kind as string);
-    return {
-      ok: false,
-      errors: served.length
-        ? [{ ...notSupported('apiVersion', apiVersion, served), message: `${notSupported('apiVersion', apiVersion, served).message} (kind ${String(kind)})` }]
-        : [{ path: 'kind', message: `Unsupported value: "${String(kind)}": kind ${String(kind)} (apiVersion ${String(apiVersion)}) is not a kind Portway reads` }],
-      warnings,
-    };
+    let error: FieldError;
+    if (served.length) {
+      const e = notSupported('apiVersion', apiVersion, served);
+      error = { ...e, message: `${e.message} (kind ${String(kind)})` };
+    } else {
+      error = { path: 'kind', type: 'NotSupported', message: `Unsupported value: "${String(kind)}": kind ${String(kind)} (apiVersion ${String(apiVersion)}) is not a kind Portway reads` };
+    }
+    return { ok: false, errors: [error], warnings };
   }
   if (kv.deprecated) warnings.push({ path: 'apiVersion', message: `${String(apiVersion)} ${kv.kind} is deprecated` });
 
@@ -80,9 +80,8 @@ export function admit(object: unknown, options: AdmitOptions = {}): AdmitResult 
   const fieldValidation = options.fieldValidation ?? 'Warn';
   if (fieldValidation !== 'Ignore') {
     for (const p of unknown) {
-      const e = { path: p, message: `unknown field "${p}"` };
       if (fieldValidation === 'Strict') errors.push({ path: p, message: `strict decoding error: unknown field "${p}"` });
-      else warnings.push(e);
+      else warnings.push({ path: p, message: `unknown field "${p}"` });
     }
   }
 
@@ -93,8 +92,7 @@ export function admit(object: unknown, options: AdmitOptions = {}): AdmitResult 
   const blocked = errors.some((e) => e.type !== undefined && BLOCKING_TYPES.has(e.type));
   errors.push(...validateRules(kv.schema, obj, { old: options.old, rules: !blocked }));
   if (blocked && kv.hasRules) errors.push(RULES_NOT_CHECKED);
-  const core = CORE_KINDS[kv.kind];
-  if (core?.check && schemaErrors.length === 0) errors.push(...core.check(obj));
+  if (kv.core?.check && schemaErrors.length === 0) errors.push(...kv.core.check(obj));
 
   if (errors.length) return { ok: false, errors, warnings };
   return { ok: true, object: obj as unknown as AnyObject, warnings };
