@@ -1,9 +1,12 @@
 /**
- * @portway/proxy: the HTTP data plane. It serves GatewayConfigs (the IR from @portway/ir):
+ * @portway/proxy: the data plane (HTTP, HTTPS, gRPC, TLS passthrough/terminate, TCP, UDP). It serves GatewayConfigs (the IR from @portway/ir):
  * listeners, routing, filters and upstreams. See README.md.
  */
 export { Proxy } from './proxy.js';
-export type { ApplyError, ApplyResult, GatewayApplyResult, LogFn, ProxyOptions } from './proxy-types.js';
+export type { ApplyError, ApplyResult, GatewayApplyResult, L4Limits, LogFn, ProxyOptions } from './proxy-types.js';
+export { parseClientHello, type ClientHelloResult } from './l4/client-hello.js';
+export { FlowHashPicker, flowHash } from './backends/flow-hash.js';
+export { MaglevTable } from './backends/maglev.js';
 export { compileRouter, normalizeRoutePath, Router, type HeaderCarrier, type RouteMatch } from './routing/router.js';
 export { normalizePath } from './routing/path-normalize.js';
 export { HostTable, hostWithoutPort } from './routing/host-table.js';

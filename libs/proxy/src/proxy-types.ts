@@ -1,7 +1,8 @@
 /** Public types of the Proxy API. */
 import type { LogFn } from './handler/proxy-context.js';
+import type { L4Limits } from './l4/l4-context.js';
 
-export type { LogFn };
+export type { L4Limits, LogFn };
 
 export interface ProxyOptions {
   /** Address bound for a config that lists no addresses. Default 127.0.0.1. */
@@ -14,6 +15,11 @@ export interface ProxyOptions {
    * share it; by default each Proxy draws a random one (persistence then holds per process).
    */
   sessionSecret?: string | Buffer;
+  /**
+   * Limits of TCP, TLS (passthrough, terminate) and UDP listeners: connect timeout 10 s, TCP idle
+   * 1 h, ClientHello 10 s, UDP flow idle 60 s, 16,384 UDP flows per socket by default.
+   */
+  l4?: Partial<L4Limits>;
 }
 
 /** One problem with a gateway or one of its listeners. */
@@ -22,7 +28,7 @@ export interface ApplyError {
   listener?: string;
   /**
    * Invalid (the config failed validation), InvalidCertificateRef, PortUnavailable,
-   * AddressNotUsable, UnsupportedProtocol, ProtocolConflict.
+   * AddressNotUsable, ProtocolConflict.
    */
   reason: string;
   message: string;

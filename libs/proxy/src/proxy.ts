@@ -1,25 +1,33 @@
 /**
  * The Proxy: `apply` takes the full set of gateway configs this process serves, validates and
- * compiles each off the hot path, then reconciles sockets (bind new address:port pairs, keep
- * unchanged ones, drain removed ones) and swaps every port's state at once. A config that
- * fails validation or compilation is refused and its gateway keeps its previous config.
+ * compiles each off the hot path, then reconciles sockets (bind new address:port pairs, TCP
+ * and UDP, keep unchanged ones, drain removed ones) and swaps every port's state at once. A
+ * config that fails validation or compilation is refused and its gateway keeps its previous
+ * config.
  */
 import { randomBytes } from 'node:crypto';
 import { validateGatewayConfig, type GatewayConfig } from '@portway/ir';
 import { CompileError, compileGateway } from './compile/compile-gateway.js';
-import type { CompiledGateway, CompiledPort } from './compile/compiled-types.js';
+import type { CompiledGateway, CompiledPort, CompiledUdpPort } from './compile/compiled-types.js';
 import type { LogFn, ProxyContext } from './handler/proxy-context.js';
 import { RequestHandler } from './handler/request-handler.js';
+import { DEFAULT_L4_LIMITS, type L4Context } from './l4/l4-context.js';
+import { UdpBoundSocket, udpBindKey } from './l4/udp-socket.js';
 import type { ApplyError, ApplyResult, GatewayApplyResult, ProxyOptions } from './proxy-types.js';
-import { BoundSocket, bindKey, type PortState } from './server/bound-socket.js';
+import { BoundSocket, bindKey } from './server/bound-socket.js';
 import { UpstreamRegistry } from './upstream/upstream.js';
 
 const DEFAULT_DRAIN_MS = 30_000;
 
-interface Binding {
-  readonly address: string;
-  readonly gateway: CompiledGateway;
-  readonly port: CompiledPort;
+/** Who serves one address:port (TCP) or address:port/udp. */
+type Binding =
+  | { readonly udp: false; readonly address: string; readonly gateway: CompiledGateway; readonly port: CompiledPort }
+  | { readonly udp: true; readonly address: string; readonly gateway: CompiledGateway; readonly port: CompiledUdpPort };
+
+type AnySocket = BoundSocket | UdpBoundSocket;
+
+function listenerNames(b: Binding): readonly string[] {
+  return b.udp ? [b.port.listener.name] : b.port.listenerNames;
 }
 
 export class Proxy {
@@ -29,10 +37,13 @@ export class Proxy {
   private readonly sessionSecret: Buffer;
   private readonly registry = new UpstreamRegistry();
   private readonly handler: RequestHandler;
+  private readonly l4: L4Context;
   /** Last accepted compiled config per gateway key. */
   private readonly accepted = new Map<string, CompiledGateway>();
-  private readonly sockets = new Map<string, BoundSocket>();
+  private readonly sockets = new Map<string, AnySocket>();
   private readonly draining = new Set<Promise<void>>();
+  /** UDP sockets draining: still bound (their flows finish), taken back if a config wants them again. */
+  private readonly drainingUdp = new Map<string, UdpBoundSocket>();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -48,6 +59,10 @@ export class Proxy {
           : Buffer.from(options.sessionSecret);
     const ctx: ProxyContext = { log: this.log };
     this.handler = new RequestHandler(ctx);
+    this.l4 = { log: this.log, limits: { ...DEFAULT_L4_LIMITS, ...definedOnly(options.l4 ?? {}) } };
+    for (const [k, v] of Object.entries(this.l4.limits)) {
+      if (!Number.isFinite(v) || v <= 0) throw new RangeError(`ProxyOptions.l4.${k} must be a positive number (got ${String(v)})`);
+    }
   }
 
   /** Applies the full desired set of configs. Calls are serialized. */
@@ -68,7 +83,7 @@ export class Proxy {
     await this.registry.sweep(new Set());
   }
 
-  /** Keys ("address:port") of the bound sockets (diagnostics and tests). */
+  /** Keys of the bound sockets: "address:port" (TCP) and "address:port/udp" (diagnostics and tests). */
   boundKeys(): string[] {
     return [...this.sockets.keys()];
   }
@@ -101,32 +116,41 @@ export class Proxy {
       }
     }
 
-    // 2. Who gets which address:port: the first config in the array.
+    // 2. Who gets which address:port (TCP and UDP apart): the first config in the array.
     const bindings = new Map<string, Binding>();
+    const claim = (key: string, b: Binding) => {
+      const owner = bindings.get(key);
+      if (owner === undefined) {
+        bindings.set(key, b);
+        return;
+      }
+      for (const name of listenerNames(b)) {
+        results[b.gateway.key]!.errors.push({ listener: name, reason: 'PortUnavailable', message: `${key} is already used by gateway ${owner.gateway.key}` });
+      }
+    };
     for (const gw of desired) {
       const errors = results[gw.key]!.errors;
       for (const issue of gw.issues) errors.push({ ...issue });
-      for (const port of gw.ports) {
-        for (const address of gw.addresses) {
-          const key = bindKey(address, port.port);
-          const owner = bindings.get(key);
-          if (owner !== undefined) {
-            for (const l of port.listeners) {
-              errors.push({ listener: l.name, reason: 'PortUnavailable', message: `${key} is already used by gateway ${owner.gateway.key}` });
-            }
-            continue;
-          }
-          bindings.set(key, { address, gateway: gw, port });
-        }
+      for (const address of gw.addresses) {
+        for (const port of gw.ports) claim(bindKey(address, port.port), { udp: false, address, gateway: gw, port });
+        for (const port of gw.udpPorts) claim(udpBindKey(address, port.port), { udp: true, address, gateway: gw, port });
       }
     }
 
-    // 3. Bind what is new (in parallel), keep what exists.
+    // 3. Bind what is new (in parallel), keep what exists, take back UDP sockets still draining.
     const failed = new Map<string, NodeJS.ErrnoException>();
     await Promise.all(
       [...bindings].map(async ([key, b]) => {
         if (this.sockets.has(key)) return;
-        const socket = new BoundSocket(b.address, b.port.port, this.handler);
+        const revived = this.drainingUdp.get(key);
+        if (revived !== undefined && b.udp) {
+          this.drainingUdp.delete(key);
+          if (revived.revive()) {
+            this.sockets.set(key, revived);
+            return;
+          }
+        }
+        const socket = b.udp ? new UdpBoundSocket(b.address, b.port.port, this.l4) : new BoundSocket(b.address, b.port.port, this.handler, this.l4);
         const err = await socket.listen();
         if (err !== null) failed.set(key, err);
         else this.sockets.set(key, socket);
@@ -136,15 +160,16 @@ export class Proxy {
       const b = bindings.get(key)!;
       bindings.delete(key);
       const reason = err.code === 'EADDRNOTAVAIL' ? 'AddressNotUsable' : 'PortUnavailable';
-      for (const l of b.port.listeners) {
-        results[b.gateway.key]!.errors.push({ listener: l.name, reason, message: `cannot bind ${key}: ${err.code ?? err.message}` });
+      for (const name of listenerNames(b)) {
+        results[b.gateway.key]!.errors.push({ listener: name, reason, message: `cannot bind ${key}: ${err.code ?? err.message}` });
       }
     }
 
     // 4. Swap: every kept or new socket gets its new state in the same tick.
     for (const [key, b] of bindings) {
-      const state: PortState = { gateway: b.gateway, port: b.port };
-      this.sockets.get(key)!.setState(state);
+      const socket = this.sockets.get(key)!;
+      if (b.udp) (socket as UdpBoundSocket).setState({ gateway: b.gateway, port: b.port });
+      else (socket as BoundSocket).setState({ gateway: b.gateway, port: b.port });
     }
     this.accepted.clear();
     for (const gw of desired) this.accepted.set(gw.key, gw);
@@ -153,7 +178,11 @@ export class Proxy {
     for (const [key, socket] of this.sockets) {
       if (bindings.has(key)) continue;
       this.sockets.delete(key);
-      const p = socket.drain(this.drainTimeoutMs).then(() => this.log('info', 'listener drained', { socket: key }));
+      if (socket instanceof UdpBoundSocket) this.drainingUdp.set(key, socket);
+      const p = socket.drain(this.drainTimeoutMs).then(() => {
+        if (this.drainingUdp.get(key) === socket) this.drainingUdp.delete(key);
+        this.log('info', 'listener drained', { socket: key });
+      });
       this.draining.add(p);
       void p.finally(() => this.draining.delete(p));
     }
@@ -162,9 +191,10 @@ export class Proxy {
     for (const gw of desired) {
       const result = results[gw.key]!;
       for (const port of gw.ports) {
-        if (gw.addresses.every((a) => bindings.get(bindKey(a, port.port))?.gateway === gw)) {
-          for (const l of port.listeners) result.listenersBound.push(l.name);
-        }
+        if (gw.addresses.every((a) => bindings.get(bindKey(a, port.port))?.gateway === gw)) result.listenersBound.push(...port.listenerNames);
+      }
+      for (const port of gw.udpPorts) {
+        if (gw.addresses.every((a) => bindings.get(udpBindKey(a, port.port))?.gateway === gw)) result.listenersBound.push(port.listener.name);
       }
     }
 
@@ -193,6 +223,10 @@ export class Proxy {
       return null;
     }
   }
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function configKey(config: unknown): string {

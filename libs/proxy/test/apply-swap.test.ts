@@ -100,13 +100,16 @@ describe('apply: validation, socket reconciliation, atomic swaps', () => {
     await proxy.apply([]);
   });
 
-  it('refuses L4 listeners with UnsupportedProtocol', async () => {
+  it('binds L4 listeners and reports them bound; a TCP listener beside HTTP ones on a port is a ProtocolConflict', async () => {
     const port = await freePort(GW);
+    const other = await freePort(GW);
     const cfg = simple('l4', port, 'a', [a]);
-    cfg.ports.push({ port: port + 1 > 65535 ? port - 1 : port + 1, listeners: [{ name: 'test/l4/tcp', protocol: 'TCP', routes: [] }] });
+    cfg.ports[0]!.listeners.push({ name: 'test/l4/tcp-conflict', protocol: 'TCP', routes: [] });
+    cfg.ports.push({ port: other, listeners: [{ name: 'test/l4/tcp', protocol: 'TCP', routes: [] }, { name: 'test/l4/udp', protocol: 'UDP', routes: [] }] });
     const res = await proxy.apply([cfg]);
-    expect(res.gateways['test/l4']!.errors).toEqual([expect.objectContaining({ listener: 'test/l4/tcp', reason: 'UnsupportedProtocol' })]);
-    expect(res.gateways['test/l4']!.listenersBound).toEqual(['test/l4/http']);
+    expect(res.gateways['test/l4']!.errors).toEqual([expect.objectContaining({ listener: 'test/l4/tcp-conflict', reason: 'ProtocolConflict' })]);
+    expect(res.gateways['test/l4']!.listenersBound.sort()).toEqual(['test/l4/http', 'test/l4/tcp', 'test/l4/udp']);
+    expect(proxy.boundKeys().sort()).toEqual([`${GW}:${other}`, `${GW}:${other}/udp`, `${GW}:${port}`].sort());
     await proxy.apply([]);
   });
 

@@ -5,6 +5,7 @@
 import type { Backend } from '@portway/ir';
 import { compileTlsClientOptions } from '../upstream/tls-client-options.js';
 import type { Upstream, UpstreamRegistry } from '../upstream/upstream.js';
+import { MaglevTable } from './maglev.js';
 import { OutlierDetector } from './outlier-detector.js';
 import { RetryBudget } from './retry-budget.js';
 
@@ -19,6 +20,7 @@ export class BackendRuntime {
   /** Null without `healthCheck.passive`. */
   readonly outliers: OutlierDetector<Upstream> | null;
   private rr = 0;
+  private flowTable: MaglevTable<Upstream> | null = null;
 
   constructor(backend: Backend, registry: UpstreamRegistry) {
     this.id = backend.id;
@@ -56,6 +58,18 @@ export class BackendRuntime {
     const i = this.rr;
     this.rr = i + 1 >= n ? 0 : i + 1;
     return this.ready[i]!;
+  }
+
+  /**
+   * The ready endpoint for a flow hash (UDP): consistent hashing over the ready endpoints, the
+   * same in every process for the same endpoint set. Null when there is none.
+   */
+  forFlow(hash: number): Upstream | null {
+    const n = this.ready.length;
+    if (n === 0) return null;
+    if (n === 1) return this.ready[0]!;
+    this.flowTable ??= new MaglevTable(this.ready.map((u) => ({ key: endpointKey(u.address, u.port), item: u })));
+    return this.flowTable.lookup(hash) ?? null;
   }
 
   /** Outcome of a try (passive health checking): a 5xx answer or a connection error fails. */

@@ -15,6 +15,7 @@ import { HeaderPlan } from '../filters/header-plan.js';
 import { HostTable } from '../routing/host-table.js';
 import { compileRouter } from '../routing/router.js';
 import type { UpstreamRegistry } from '../upstream/upstream.js';
+import { compileTcpListener, compileTlsListener, compileUdpListener, type UdpListenerIr } from './compile-l4.js';
 import type {
   CompiledBackendRef,
   CompiledGateway,
@@ -23,8 +24,13 @@ import type {
   CompiledMirror,
   CompiledPort,
   CompiledRule,
+  CompiledTcpListener,
+  CompiledTlsListener,
+  CompiledUdpPort,
   CompiledVirtualHost,
   ListenerIssue,
+  PortKind,
+  SniTarget,
   RedirectFilter,
 } from './compiled-types.js';
 
@@ -50,45 +56,95 @@ export function compileGateway(config: GatewayConfig, ctx: CompileContext): Comp
   const upstreamKeys = new Set<string>();
   for (const b of backends.values()) for (const u of b.ready) upstreamKeys.add(u.key);
 
+  const lookup = (id: string | null) => backendFor(id, backends);
   const issues: ListenerIssue[] = [];
   const ports: CompiledPort[] = [];
+  const udpPorts: CompiledUdpPort[] = [];
   for (const p of config.ports) {
-    const isTls = p.listeners.some((l) => l.protocol === 'HTTPS');
-    const listeners: CompiledListener[] = [];
-    for (const l of p.listeners) {
-      if (l.protocol !== 'HTTP' && l.protocol !== 'HTTPS') {
-        issues.push({ listener: l.name, reason: 'UnsupportedProtocol', message: `protocol ${l.protocol} is not served by this proxy yet` });
-        continue;
+    const port = compileTcpPort(p.port, p.listeners.filter((l) => l.protocol !== 'UDP'), lookup, backends, ctx, issues);
+    if (port !== null) ports.push(port);
+    const udp = p.listeners.filter((l): l is UdpListenerIr => l.protocol === 'UDP');
+    if (udp.length > 0) {
+      udpPorts.push({ port: p.port, listener: compileUdpListener(udp[0]!, p.port, lookup) });
+      for (const l of udp.slice(1)) {
+        issues.push({ listener: l.name, reason: 'ProtocolConflict', message: `UDP port ${p.port} is served by listener "${udp[0]!.name}"; "${l.name}" is not served` });
       }
-      if (isTls !== (l.protocol === 'HTTPS')) {
-        issues.push({
-          listener: l.name,
-          reason: 'ProtocolConflict',
-          message: `port ${p.port} mixes HTTP and HTTPS listeners; ${l.protocol} listener "${l.name}" is not served`,
-        });
-        continue;
-      }
-      listeners.push(compileListener(l, p.port, backends, ctx));
     }
-    if (listeners.length === 0) continue;
-    const byHost = new HostTable<CompiledListener>();
-    for (const l of listeners) byHost.add(l.hostname, l);
-    ports.push({
-      port: p.port,
-      tls: isTls,
-      listeners,
-      byHost,
-      defaultListener: listeners.find((l) => l.hostname === undefined || l.hostname === '*') ?? null,
-      requestCert: listeners.some((l) => l.tls?.clientValidation != null),
-    });
   }
   return {
     key: `${config.gateway.namespace}/${config.gateway.name}`,
     generation: config.gateway.generation,
     addresses: config.addresses.length > 0 ? [...new Set(config.addresses)] : [ctx.defaultAddress],
     ports,
+    udpPorts,
     issues,
     upstreamKeys,
+  };
+}
+
+/**
+ * The listeners of one port that use TCP. A port with HTTPS or TLS listeners chooses among them
+ * by SNI (HTTP and TCP listeners there conflict); otherwise HTTP listeners share the port by
+ * Host header (TCP listeners there conflict); a TCP listener is alone on its port.
+ */
+function compileTcpPort(
+  port: number,
+  irListeners: readonly Listener[],
+  lookup: (id: string | null) => BackendRuntime | null,
+  backends: ReadonlyMap<string, BackendRuntime>,
+  ctx: CompileContext,
+  issues: ListenerIssue[],
+): CompiledPort | null {
+  if (irListeners.length === 0) return null;
+  const kind: PortKind = irListeners.some((l) => l.protocol === 'HTTPS' || l.protocol === 'TLS')
+    ? 'tls'
+    : irListeners.some((l) => l.protocol === 'HTTP')
+      ? 'http'
+      : 'tcp';
+  const listeners: CompiledListener[] = [];
+  const tlsListeners: CompiledTlsListener[] = [];
+  const sniOrder: SniTarget[] = [];
+  let tcp: CompiledTcpListener | null = null;
+  for (const l of irListeners) {
+    const fits = kind === 'tls' ? l.protocol === 'HTTPS' || l.protocol === 'TLS' : kind === 'http' ? l.protocol === 'HTTP' : tcp === null;
+    if (!fits) {
+      const served = kind === 'tcp' ? `TCP listener "${tcp!.name}"` : kind === 'tls' ? 'HTTPS/TLS listeners' : 'HTTP listeners';
+      issues.push({ listener: l.name, reason: 'ProtocolConflict', message: `port ${port} is served by ${served}; ${l.protocol} listener "${l.name}" is not served` });
+      continue;
+    }
+    if (l.protocol === 'HTTP' || l.protocol === 'HTTPS') {
+      const compiled = compileListener(l, port, backends, ctx);
+      listeners.push(compiled);
+      sniOrder.push(compiled);
+    } else if (l.protocol === 'TLS') {
+      const tls = l.mode === 'Terminate' ? compileListenerTls(l.name, l.tls) : null;
+      const compiled = compileTlsListener(l, port, lookup, tls);
+      tlsListeners.push(compiled);
+      sniOrder.push(compiled);
+    } else if (l.protocol === 'TCP') {
+      tcp = compileTcpListener(l, port, lookup);
+    }
+  }
+  const byHost = new HostTable<CompiledListener>();
+  for (const l of listeners) byHost.add(l.hostname, l);
+  let bySni: HostTable<SniTarget> | null = null;
+  if (tlsListeners.length > 0) {
+    bySni = new HostTable<SniTarget>();
+    for (const l of sniOrder) bySni.add(l.hostname, l);
+  }
+  return {
+    port,
+    kind,
+    tls: kind === 'tls',
+    listeners,
+    byHost,
+    defaultListener: listeners.find((l) => l.hostname === undefined || l.hostname === '*') ?? null,
+    requestCert: listeners.some((l) => l.tls?.clientValidation != null),
+    tlsListeners,
+    bySni,
+    defaultSni: bySni !== null ? (sniOrder.find((l) => l.hostname === undefined || l.hostname === '*') ?? null) : null,
+    tcp,
+    listenerNames: [...sniOrder.map((l) => l.name), ...(tcp !== null ? [tcp.name] : [])],
   };
 }
 

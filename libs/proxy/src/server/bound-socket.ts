@@ -1,17 +1,27 @@
 /**
- * One bound address:port. A plain net.Server accepts connections and hands each to the right
- * protocol server for the port's current config: TLS (HTTPS listeners: SNI picks the listener
- * and certificate, ALPN picks h2 or http/1.1), or plain, where the first bytes tell HTTP/1.1
- * from h2c with prior knowledge. The protocol servers never listen themselves, so the port's
- * state can be swapped (or the port turned from HTTP to HTTPS) without rebinding, and the
- * socket layer stays ready for L4 listeners, which will take connections here as well.
+ * One bound TCP address:port. A plain net.Server accepts connections and hands each to the
+ * right protocol path for the port's current config:
+ * - `http`: the first bytes tell HTTP/1.1 from h2c with prior knowledge;
+ * - `tls` with HTTPS listeners only: straight to the TLS server (SNI picks the listener and
+ *   certificate, ALPN picks h2 or http/1.1);
+ * - `tls` with TLS listeners: the ClientHello is read first (not consumed) and its SNI picks
+ *   the listener: HTTPS → the HTTP TLS server; TLS Passthrough → the raw bytes go to a backend
+ *   the TLSRoute picks; TLS Terminate → a TLS server with the listener's certificates, then the
+ *   decrypted bytes go to the backend;
+ * - `tcp`: the connection is piped to a backend of the TCP listener's route.
+ * The protocol servers never listen themselves, so the port's state can be swapped (or the
+ * port change kind) without rebinding. L4 connections belong to their connection, not to a
+ * config: swaps leave them alone.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import http2, { type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
 import net, { type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { SecureContext, TLSSocket } from 'node:tls';
-import type { CompiledGateway, CompiledListener, CompiledPort } from '../compile/compiled-types.js';
+import tls, { type SecureContext, type TLSSocket } from 'node:tls';
+import type { CompiledGateway, CompiledListener, CompiledPort, CompiledTlsListener } from '../compile/compiled-types.js';
+import { peekClientHello, type PeekOutcome } from '../l4/client-hello-peek.js';
+import type { L4Context } from '../l4/l4-context.js';
+import { forwardConnection } from '../l4/tcp-forward.js';
 import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_MS } from './limits.js';
 
 /** The config a bound socket serves right now. Replaced as a whole on a swap. */
@@ -43,6 +53,7 @@ export class BoundSocket {
   private h1: http.Server | null = null;
   private h2c: http2.Http2Server | null = null;
   private tls: http2.Http2SecureServer | null = null;
+  private terminate: tls.Server | null = null;
   private readonly sockets = new Set<TrackedSocket>();
   private drained: (() => void) | null = null;
 
@@ -50,6 +61,8 @@ export class BoundSocket {
     readonly address: string,
     readonly port: number,
     private readonly entry: HttpEntry,
+    /** @internal */
+    readonly l4: L4Context,
   ) {
     this.key = bindKey(address, port);
     this.server = net.createServer({ noDelay: true });
@@ -78,7 +91,10 @@ export class BoundSocket {
   /** Serves `state` from the next connection/request on (the swap itself is this assignment). */
   setState(state: PortState): void {
     this.state = state;
-    if (state.port.tls) this.configureTls(state.port);
+    const port = state.port;
+    if (port.kind !== 'tls') return;
+    if (port.listeners.length > 0) this.configureTls(port);
+    if (port.tlsListeners.some((l) => l.mode === 'Terminate')) this.configureTerminate(port);
   }
 
   /** Open client connections (for tests and diagnostics). */
@@ -112,10 +128,10 @@ export class BoundSocket {
     if (this.draining && this.sockets.size === 0) this.drained?.();
   }
 
-  /** @internal */
-  track(s: TrackedSocket): void {
+  /** @internal `l4`: a TCP/TLS tunnel, never idle in the HTTP sense (drain leaves it to finish). */
+  track(s: TrackedSocket, l4 = false): void {
     s[kBound] = this;
-    s[kActive] = 0;
+    s[kActive] = l4 ? 1 : 0;
     this.sockets.add(s);
     s.on('close', onSocketClose);
     s.on('error', ignore);
@@ -132,6 +148,82 @@ export class BoundSocket {
       this.h1Server().emit('connection', s);
       s.resume();
     }
+  }
+
+  /** @internal a TCP listener's connection */
+  acceptTcp(socket: TrackedSocket, port: CompiledPort): void {
+    const route = port.tcp?.route ?? null;
+    if (route === null) {
+      socket.destroy();
+      return;
+    }
+    this.track(socket, true);
+    forwardConnection(this.l4, socket, route, null);
+  }
+
+  /** @internal the ClientHello of a connection to a port with TLS listeners was read */
+  dispatchTls(socket: TrackedSocket, outcome: PeekOutcome): void {
+    const port = this.state?.port;
+    if (!outcome.ok || port === undefined || port.bySni === null || this.draining) {
+      socket.destroy();
+      return;
+    }
+    const sni = outcome.serverName;
+    const target = sni === null ? port.defaultSni : (port.bySni.lookup(sni) ?? null);
+    if (target === null) {
+      socket.destroy();
+      return;
+    }
+    if (target.protocol !== 'TLS') {
+      socket.unshift(outcome.bytes);
+      this.tlsServer().emit('connection', socket);
+      return;
+    }
+    // TLS listeners route by SNI: a client without one (or with one no route has) is refused.
+    const route = sni === null ? undefined : target.routes.lookup(sni);
+    if (route === undefined || !route.usable) {
+      socket.destroy();
+      return;
+    }
+    if (target.mode === 'Passthrough') {
+      this.track(socket, true);
+      forwardConnection(this.l4, socket, route, outcome.bytes);
+      return;
+    }
+    socket.unshift(outcome.bytes);
+    this.terminateServer().emit('connection', socket);
+  }
+
+  /** The TLS Terminate listener a servername selects, or null. */
+  terminateListenerForSni(servername: string | undefined | false | null): CompiledTlsListener | null {
+    const bySni = this.state?.port.bySni;
+    if (!servername || bySni == null) return null;
+    const l = bySni.lookup(servername.toLowerCase());
+    return l !== undefined && l.protocol === 'TLS' && l.mode === 'Terminate' ? l : null;
+  }
+
+  /** @internal TLS server of the port's TLS Terminate listeners (plain byte streams, no ALPN). */
+  terminateServer(): tls.Server {
+    if (this.terminate !== null) return this.terminate;
+    const bound = this;
+    const server = tls.createServer({
+      allowHalfOpen: true,
+      handshakeTimeout: this.l4.limits.clientHelloTimeoutMs,
+      rejectUnauthorized: false,
+      SNICallback(servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) {
+        const listener = bound.terminateListenerForSni(servername);
+        if (listener === null || listener.tls === null) {
+          cb(new Error(`no TLS listener for server name "${servername}"`));
+          return;
+        }
+        cb(null, listener.tls.byName.lookup(servername.toLowerCase()) ?? listener.tls.defaultContext);
+      },
+    });
+    (server as unknown as { [kBound]: BoundSocket })[kBound] = this;
+    server.on('secureConnection', onTerminated);
+    server.on('tlsClientError', ignore);
+    this.terminate = server;
+    return server;
   }
 
   /** @internal */
@@ -181,6 +273,14 @@ export class BoundSocket {
     s.rejectUnauthorized = port.requestCert && port.listeners.every((l) => l.tls?.clientValidation === 'AllowValidOnly');
     const def = port.defaultListener?.tls ?? port.listeners[0]?.tls;
     if (def) server.setSecureContext(def.defaultOptions);
+  }
+
+  private configureTerminate(port: CompiledPort): void {
+    const server = this.terminateServer();
+    const terminating = port.tlsListeners.filter((l) => l.mode === 'Terminate');
+    const s = server as unknown as { requestCert: boolean; rejectUnauthorized: boolean };
+    s.requestCert = terminating.some((l) => l.tls?.clientValidation != null);
+    s.rejectUnauthorized = s.requestCert && terminating.every((l) => l.tls?.clientValidation === 'AllowValidOnly');
   }
 
   private h1Server(): http.Server {
@@ -236,7 +336,18 @@ function onConnection(this: net.Server & { [kBound]?: BoundSocket }, socket: Tra
     socket.destroy();
     return;
   }
-  if (state.port.tls) {
+  const port = state.port;
+  if (port.kind === 'tcp') {
+    bound.acceptTcp(socket, port);
+    return;
+  }
+  if (port.bySni !== null) {
+    // Not tracked while the ClientHello is read (bounded in time); dispatchTls decides.
+    socket.on('error', ignore);
+    peekClientHello(socket, bound.l4.limits.clientHelloTimeoutMs, (outcome) => bound.dispatchTls(socket, outcome));
+    return;
+  }
+  if (port.tls) {
     // Tracked once the handshake is done (onSecureConnection): the TLS socket is what the
     // protocol servers see, and what draining must look at.
     socket.on('error', ignore);
@@ -314,6 +425,24 @@ function onSecureConnection(this: { [kBound]: BoundSocket }, socket: TLSSocket):
     return;
   }
   bound.track(socket as unknown as TrackedSocket);
+}
+
+/** A TLS Terminate connection finished its handshake: route by SNI, then forward the plain bytes. */
+function onTerminated(this: { [kBound]: BoundSocket }, socket: TLSSocket): void {
+  const bound = this[kBound];
+  const listener = bound.terminateListenerForSni(socket.servername);
+  const route = listener?.routes.lookup(String(socket.servername).toLowerCase());
+  if (listener == null || route === undefined || bound.draining) {
+    socket.destroy();
+    return;
+  }
+  if (listener.tls?.clientValidation === 'AllowValidOnly' && !socket.authorized) {
+    socket.destroy();
+    return;
+  }
+  socket.on('error', ignore);
+  bound.track(socket as unknown as TrackedSocket, true);
+  forwardConnection(bound.l4, socket, route, null);
 }
 
 function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
