@@ -15,6 +15,10 @@ export interface CliOptions {
   usableAddresses: string[];
   unusableAddresses: string[];
   addressPool: string;
+  /** Features to treat as supported instead of the GatewayClass's list (upstream -supported-features). */
+  supportedFeatures?: string[];
+  /** Treat every feature as supported (upstream -all-features). */
+  allFeatures: boolean;
 }
 
 export const USAGE = `Usage: npm run conformance -- [options]
@@ -30,6 +34,8 @@ Replays a Gateway API conformance suite folder against a Portway started in stan
   --timeout-scale X        multiply every upstream timeout by X (default 1)
   --usable-address IP      address substituted for PLACEHOLDER_USABLE_ADDRS (default 127.0.100.254)
   --unusable-address IP    address substituted for PLACEHOLDER_UNUSABLE_ADDRS (default 192.0.2.1)
+  --supported-features L   run as if Portway supported exactly these features (comma-separated)
+  --all-features           run as if Portway supported every feature (to see where it stands)
   --keep                   keep the temporary cluster folder and Portway's log
   -h, --help               this text
 
@@ -55,6 +61,8 @@ export function parseCliArgs(argv: readonly string[], repoRoot: string, baseDir:
       'unusable-address': { type: 'string', multiple: true },
       'address-pool': { type: 'string' },
       keep: { type: 'boolean' },
+      'supported-features': { type: 'string', multiple: true },
+      'all-features': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
@@ -77,5 +85,7 @@ export function parseCliArgs(argv: readonly string[], repoRoot: string, baseDir:
     usableAddresses: split(values['usable-address']).length > 0 ? split(values['usable-address']) : ['127.0.100.254'],
     unusableAddresses: split(values['unusable-address']).length > 0 ? split(values['unusable-address']) : ['192.0.2.1'],
     addressPool: values['address-pool'] ?? '127.0.100.1-127.0.100.254',
+    ...(values['supported-features'] ? { supportedFeatures: split(values['supported-features']) } : {}),
+    allFeatures: values['all-features'] ?? false,
   };
 }

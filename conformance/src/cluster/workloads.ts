@@ -16,6 +16,7 @@ interface Pod extends RunningPod {
 }
 
 const MAX_LOG_LINES = 50_000;
+const MAX_ADDRESS_ATTEMPTS = 256;
 
 /**
  * Plays the kubelet for the suite's Deployments: each pod is a set of echo servers (one per
@@ -25,9 +26,15 @@ const MAX_LOG_LINES = 50_000;
  */
 export class Workloads {
   private readonly pods = new Map<string, Pod[]>();
-  private readonly ips = new LoopbackIpPool();
+  private readonly ips: LoopbackIpPool;
 
-  constructor(private readonly startEcho: StartEcho) {}
+  /** `podSubnet` is the second octet of the pods' addresses (127.<podSubnet>.x.y). */
+  constructor(
+    private readonly startEcho: StartEcho,
+    podSubnet = 1,
+  ) {
+    this.ips = new LoopbackIpPool(podSubnet);
+  }
 
   /** Starts the pods of a Deployment (replacing them when the Deployment changed). */
   async ensureDeployment(deployment: KubeObject, readKey: KeyReader): Promise<void> {
@@ -85,8 +92,21 @@ export class Workloads {
     await Promise.all([...this.pods.keys()].map((k) => this.removeDeployment(k)));
   }
 
+  /**
+   * Starts a pod on the next free loopback address. An address already taken on the machine
+   * (another run, another test) is skipped: the pod moves on to the next one.
+   */
   private async startPod(plan: PodPlan): Promise<Pod> {
-    const ip = this.ips.allocate();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startPodOn(plan, this.ips.allocate());
+      } catch (e) {
+        if (attempt >= MAX_ADDRESS_ATTEMPTS || !/EADDRINUSE|address already in use/i.test((e as Error).message)) throw e;
+      }
+    }
+  }
+
+  private async startPodOn(plan: PodPlan, ip: string): Promise<Pod> {
     const pod: Pod = { plan, ip, servers: [], logs: [] };
     const log = (line: string) => {
       pod.logs.push({ at: Date.now(), line });

@@ -12,7 +12,7 @@ import { PortwayProcess } from '../portway/portway-process.js';
 import { buildReport, reportLines, type ConformanceReport } from '../report/report.js';
 import { runStatusCheck, type CheckEnv } from '../status/checks.js';
 import { findCondition, asConditions } from '../status/conditions.js';
-import { pollStatus, type StatusReader } from '../status/poll.js';
+import { pollStatus, StatusSourceGone, type StatusReader } from '../status/poll.js';
 import { loadSuite } from '../suite/load-suite.js';
 import { selectTests, skipReason } from '../suite/select-tests.js';
 import type { ConformanceTest } from '../suite/types.js';
@@ -46,6 +46,12 @@ export interface RunOptions {
   keepDir: boolean;
   /** Progress output. */
   log: (line: string) => void;
+  /** Features to treat as supported instead of the GatewayClass's list. */
+  supportedFeatures?: string[];
+  /** Treat every feature of the suite as supported. */
+  allFeatures?: boolean;
+  /** Second octet of the pods' loopback addresses, 127.<podSubnet>.x.y (default 1). */
+  podSubnet?: number;
   /** Replaces @portway/echo (tests). */
   startEcho?: StartEcho;
 }
@@ -79,11 +85,11 @@ export async function runSuite(o: RunOptions): Promise<RunOutcome> {
   try {
     const dir = new ClusterDir(join(tmp, 'cluster'), join(tmp, 'staging'));
     await dir.init();
-    workloads = new Workloads(o.startEcho ?? (await loadStartEcho()));
+    workloads = new Workloads(o.startEcho ?? (await loadStartEcho()), o.podSubnet ?? 1);
     const ctx: ManifestContext = { gatewayClassName: GATEWAY_CLASS_NAME, controllerName: CONTROLLER_NAME, usableAddresses: o.usableAddresses, unusableAddresses: o.unusableAddresses };
     const readStatus: StatusReader = async () => {
-      if (!portway) throw new Error('portway is not started');
-      if (!portway.running) throw new Error(`portway exited (${portway.exitDescription()}):\n${portway.outputTail()}`);
+      if (!portway) throw new StatusSourceGone('portway is not started');
+      if (!portway.running) throw new StatusSourceGone(`portway exited (${portway.exitDescription()}):\n${portway.outputTail()}`);
       return portway.status.read();
     };
     const cluster = new Cluster(dir, workloads, readStatus, timeouts.ms('CreateTimeout'), (message) => trace.write({ event: 'note', message }));
@@ -97,8 +103,9 @@ export async function runSuite(o: RunOptions): Promise<RunOutcome> {
       await cluster.apply('02-base', base, { wait: false });
       portway = await PortwayProcess.start({ script: o.portwayScript, dir: dir.dir, addressPool: o.addressPool, logFile: join(tmp, 'portway.log'), readyTimeoutMs: timeouts.ms('CreateTimeout') });
       o.log(`portway ready (admin ${portway.adminAddress})`);
-      supported = await supportedFeatures(readStatus, timeouts);
-      o.log(`supported features: ${[...supported].sort().join(', ') || '(none)'}`);
+      const claimed = await supportedFeatures(readStatus, timeouts);
+      supported = o.allFeatures ? new Set(suite.features.features.map((f) => f.name)) : o.supportedFeatures ? new Set(o.supportedFeatures) : claimed;
+      o.log(`supported features (${o.allFeatures ? '--all-features' : o.supportedFeatures ? '--supported-features' : 'GatewayClass status'}): ${[...supported].sort().join(', ') || '(none)'}`);
       const checkEnv: CheckEnv = {
         readStatus,
         timeouts,
@@ -126,6 +133,8 @@ export async function runSuite(o: RunOptions): Promise<RunOutcome> {
       let r: TestResult;
       if (setupError !== undefined && (reason === undefined || supported.size === 0)) {
         r = { name: test.name, result: 'failed', failures: [`suite setup failed: ${setupError}`], notes: [], durationMs: 0 };
+      } else if (reason === undefined && portway && !portway.running) {
+        r = { name: test.name, result: 'failed', failures: [`portway exited (${portway.exitDescription()}) before the test`], notes: [], durationMs: 0 };
       } else if (reason !== undefined) {
         r = { name: test.name, result: 'skipped', skipReason: reason, failures: [], notes: [], durationMs: 0 };
       } else {
@@ -141,9 +150,11 @@ export async function runSuite(o: RunOptions): Promise<RunOutcome> {
     }
   } finally {
     await trace.close();
+    const crashed = portway !== undefined && !portway.running;
+    if (crashed) o.log(`portway exited during the run (${portway!.exitDescription()}); its log is in ${join(tmp, 'portway.log')}`);
     if (portway) await portway.stop();
     if (workloads) await workloads.closeAll();
-    if (o.keepDir || failedSetup) o.log(`kept ${tmp} (cluster files, portway.log)`);
+    if (o.keepDir || failedSetup || crashed) o.log(`kept ${tmp} (cluster files, portway.log)`);
     else await rm(tmp, { recursive: true, force: true });
   }
   const report = buildReport({

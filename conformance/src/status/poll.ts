@@ -14,7 +14,10 @@ export class CheckFailure extends Error {
   }
 }
 
-/** Reads `/status`; throws when Portway is gone. */
+/** Thrown by a status reader when Portway is gone for good: polling stops at once. */
+export class StatusSourceGone extends Error {}
+
+/** Reads `/status`; throws StatusSourceGone when Portway has exited. */
 export type StatusReader = () => Promise<StatusSnapshot>;
 
 /**
@@ -30,6 +33,7 @@ export async function pollStatus(read: StatusReader, label: string, timeoutMs: n
     try {
       snap = await read();
     } catch (e) {
+      if (e instanceof StatusSourceGone) throw new CheckFailure(`${label}: ${e.message}`);
       why = `status unavailable: ${(e as Error).message}`;
     }
     if (snap) {
