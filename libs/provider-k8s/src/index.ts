@@ -1,0 +1,10 @@
+export type { ResourceSource, SourceError, SourceState, StatusUpdate, Log } from './source-types.js';
+export { createKubernetesSource, type KubernetesSource, type KubernetesSourceOptions } from './kubernetes-source.js';
+export { createStatusWriter, StatusWriteFailure, type StatusWriteCounts, type StatusWriter, type StatusWriterOptions } from './status-writer.js';
+export { mergeStatus, statusDiffers } from './status-merge.js';
+export { EventRecorder, type EventRecorderOptions, type EventTarget } from './event-recorder.js';
+export { createLeaderElector, type LeaderElector, type LeaderElectorOptions } from './leader-elector.js';
+export { readAgentAddresses, type AgentAddress, type AgentAddressOptions } from './agent-addresses.js';
+export { KubeApiError, KubeClient } from './kube-client.js';
+export { WATCHED_KINDS, STATUS_KINDS, type ServedKind, type WatchedKind } from './watched-kinds.js';
+export type { ReflectorStats } from './reflector.js';
