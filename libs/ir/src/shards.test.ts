@@ -166,7 +166,7 @@ describe('shardConfig / assembleConfig', () => {
     const { manifest, shards } = shardConfig(config, { targetShardBytes: 512 });
     const tampered = new Map([...shards].map(([id, s]) => [id, structuredClone(s)]));
     const first = tampered.get(manifest.shards[0]!)!;
-    (first.items[0] as { h: { cluster: string } }).h.cluster = 'west';
+    (first.items[0]!.h as { cluster: string }).cluster = 'west';
     expect(() => assembleConfig(manifest, (id) => tampered.get(id))).toThrow(ShardAssemblyError);
     expect(() => assembleConfig(manifest, (id) => tampered.get(id))).toThrow(/manifest says sha256:/);
 
@@ -188,7 +188,7 @@ describe('shardConfig / assembleConfig', () => {
   it('serializes exactly as canonicalJson does', () => {
     const config = buildConfig(20, 3);
     expect(canonicalText(config)).toBe(canonicalJson(config));
-    const odd = { b: [1, undefined, () => 1, NaN, -0, 1e21, 'é\u2028"'], a: { toJSON: () => ({ z: 1, y: undefined }) }, c: undefined, d: new Date(0), e: null };
+    const odd = { 10: 'ten', 9: 'nine', '01': 'x', b: [1, undefined, () => 1, NaN, -0, 1e21, 'é\u2028"'], a: { toJSON: () => ({ z: 1, y: undefined }) }, c: undefined, d: new Date(0), e: null };
     expect(canonicalText(odd)).toBe(canonicalJson(odd));
     expect(canonicalText(undefined)).toBe('null');
   });

@@ -1,1 +1,2 @@
-export * from './apiserver/index.js';
+export * from './nats/index.js';
+export * from './fixtures/index.js';
