@@ -1,2 +1,3 @@
+export * from './apiserver/index.js';
 export * from './nats/index.js';
 export * from './fixtures/index.js';
