@@ -7,6 +7,7 @@
  * limit/continue, label and field selectors), watch, create, update, patch, delete,
  * deletecollection and the status subresource. Objects live in memory for the server's life.
  */
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,7 +22,7 @@ import { ObjectStore } from './object-store.js';
 import { openApiDocument, openApiIndex } from './openapi.js';
 import { Registry } from './registry.js';
 import { ResourceHandlers, type ResourceRequest } from './resource-handlers.js';
-import { apiVersionOf, type ResourceType } from './resource-types.js';
+import { apiVersionOf, resourceId, type ResourceType } from './resource-types.js';
 import { ApiError, badRequest, internal, methodNotAllowed, notFoundPath, unsupportedMediaType } from './status-errors.js';
 import { toTable, wantsTable } from './table.js';
 import { WatchHub, type WatchFilter } from './watch-hub.js';
@@ -154,6 +155,23 @@ export class ApiServer {
   /** Creates an object as a client would (admission included); throws the API error on failure. */
   create(object: Obj): Obj {
     return this.handlers.create(this.requestFor(object.apiVersion, object.kind, object.metadata?.namespace, undefined), object).object;
+  }
+
+  /**
+   * Stores an object without admission, as an API server with laxer (older) schemas might hold it:
+   * for tests of how clients cope with objects they consider invalid.
+   */
+  putUnchecked(object: Obj): Obj {
+    const found = this.registry.byKind(object.apiVersion, object.kind);
+    if (!found) throw new Error(`the double serves no ${object.kind} at ${object.apiVersion}`);
+    const t = found.type;
+    const ns = t.namespaced ? (object.metadata?.namespace ?? 'default') : undefined;
+    const id = resourceId(t);
+    const key = ns ? `${ns}/${object.metadata.name}` : object.metadata.name;
+    const old = this.store.get(id, key);
+    const rv = this.store.nextRv();
+    const metadata = { ...object.metadata, ...(ns ? { namespace: ns } : {}), uid: old?.metadata.uid ?? randomUUID(), creationTimestamp: old?.metadata.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'), generation: (old?.metadata.generation ?? 0) + 1, resourceVersion: String(rv) };
+    return this.store.put(id, key, { ...object, apiVersion: apiVersionOf(t.group, t.storageVersion), metadata }, rv);
   }
 
   /** Reads an object, or undefined. */

@@ -5,3 +5,4 @@ export { defaultCrdPaths, loadCrds, sharedCrdsDir } from './crd-loader.js';
 export { kubeconfigYaml } from './kubeconfig.js';
 export type { ResourceType, PrinterColumn, PatchMeta } from './resource-types.js';
 export { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from './patches.js';
+export { kubectlAvailable, startKubeEnvironment, type KubeEnvironment } from './kube-environment.js';
