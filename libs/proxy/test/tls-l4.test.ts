@@ -28,6 +28,9 @@ describe('TLS listeners: passthrough and terminate by SNI, mixed with HTTPS on o
   let mixedPort: number;
   let bigPort: number;
   let invalidPort: number;
+  let mtlsPort: number;
+  let clientCa: Issued;
+  let client: Issued;
   const fromBackend = randomBytes(TEN_MB);
 
   beforeAll(async () => {
@@ -44,7 +47,11 @@ describe('TLS listeners: passthrough and terminate by SNI, mixed with HTTPS on o
     plainEcho = await startTcpEcho('plain', BE);
     sink = await startTlsSinkSource('sink', BE, certSink, fromBackend);
     http = await startBackend({ id: 'http', address: BE });
-    [passPort, mixedPort, bigPort, invalidPort] = await Promise.all([1, 2, 3, 4].map(() => freePort(GW)));
+    clientCa = await makeCa('Client CA');
+    client = await makeLeaf(clientCa, { cn: 'client', client: true });
+    [passPort, mixedPort, bigPort, invalidPort, mtlsPort] = await Promise.all([1, 2, 3, 4, 5].map(() => freePort(GW)));
+    const mtls = terminate('test/tls/mtls', 'term.example.com', termCert, [l4Route('TLSRoute', ['term.example.com'], [{ backend: 'plain', weight: 1 }])]);
+    if (mtls.protocol === 'TLS' && mtls.mode === 'Terminate') mtls.tls.clientValidation = { caCertificates: [clientCa.cert], mode: 'AllowValidOnly' };
     const cfg = gateway(
       'tls',
       GW,
@@ -73,6 +80,7 @@ describe('TLS listeners: passthrough and terminate by SNI, mixed with HTTPS on o
           ],
         },
         { port: bigPort, listeners: [passthrough('test/tls/big', 'big.example.com', [l4Route('TLSRoute', ['big.example.com'], [{ backend: 'sink', weight: 1 }])])] },
+        { port: mtlsPort, listeners: [mtls] },
         { port: invalidPort, listeners: [passthrough('test/tls/invalid', undefined, [l4Route('TLSRoute', ['example.com'], [{ backend: null, weight: 1 }])])] },
       ],
       [l4Backend('pass-a', [passA]), l4Backend('pass-wild', [passWild]), l4Backend('plain', [plainEcho]), l4Backend('sink', [sink]), backendOf('http', [http])],
@@ -80,7 +88,7 @@ describe('TLS listeners: passthrough and terminate by SNI, mixed with HTTPS on o
     const res = await proxy.apply([cfg]);
     expect(res.gateways['test/tls']).toMatchObject({ ok: true, errors: [] });
     expect(res.gateways['test/tls']!.listenersBound.sort()).toEqual(
-      ['test/tls/pass', 'test/tls/https', 'test/tls/term', 'test/tls/mixed-pass', 'test/tls/big', 'test/tls/invalid'].sort(),
+      ['test/tls/pass', 'test/tls/https', 'test/tls/term', 'test/tls/mixed-pass', 'test/tls/big', 'test/tls/invalid', 'test/tls/mtls'].sort(),
     );
   });
 
@@ -168,6 +176,13 @@ describe('TLS listeners: passthrough and terminate by SNI, mixed with HTTPS on o
     // No listener for this name, and none without hostname: refused.
     await expect(tlsGreeting(GW, mixedPort, { servername: 'other.example.com', ca: ca.cert })).rejects.toThrow();
     await expect(tlsGreeting(GW, mixedPort, { ca: ca.cert })).rejects.toThrow();
+  });
+
+  it('terminates with client certificate validation: a client without a valid certificate is refused', async () => {
+    await expect(tlsGreeting(GW, mtlsPort, { servername: 'term.example.com', ca: ca.cert })).rejects.toThrow();
+    const ok = await tlsGreeting(GW, mtlsPort, { servername: 'term.example.com', ca: ca.cert, cert: client.cert, key: client.key });
+    expect(ok.line).toBe('hello plain');
+    ok.socket.destroy();
   });
 
   it('keeps TLS connections across a config swap; new connections use the new config', async () => {

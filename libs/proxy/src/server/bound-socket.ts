@@ -392,7 +392,7 @@ function onH1ResponseClose(this: ServerResponse): void {
   const s = this.socket as TrackedSocket | null;
   if (s === null) return;
   s[kActive] = (s[kActive] ?? 1) - 1;
-  if (s[kActive] === 0 && s[kBound]?.draining) s.end();
+  if (s[kActive] === 0 && s[kBound]?.draining) s.destroySoon();
 }
 
 function onSession(this: unknown, session: Http2Session): void {
@@ -410,7 +410,8 @@ function closeIfIdle(s: TrackedSocket): void {
     if (!session.closed) session.close();
     return;
   }
-  if (!s[kActive]) s.end();
+  // Idle: flush our FIN, then close without waiting for the client to close its side.
+  if (!s[kActive]) s.destroySoon();
 }
 
 function onSecureConnection(this: { [kBound]: BoundSocket }, socket: TLSSocket): void {

@@ -27,12 +27,13 @@ function readLine(s: net.Socket, resolve: (line: string) => void, reject: (e: Er
 }
 
 /** TLS to the gateway; resolves once the backend's greeting arrives, rejects if the connection fails or closes first. */
-export function tlsGreeting(host: string, port: number, o: { servername?: string; ca: string; socket?: Duplex }): Promise<Greeting> {
+export function tlsGreeting(host: string, port: number, o: { servername?: string; ca: string; socket?: Duplex; cert?: string; key?: string }): Promise<Greeting> {
   return new Promise((resolve, reject) => {
     const s = tls.connect({
       ...(o.socket !== undefined ? { socket: o.socket } : { host, port }),
       ...(o.servername !== undefined ? { servername: o.servername } : {}),
       ca: o.ca,
+      ...(o.cert !== undefined ? { cert: o.cert, key: o.key } : {}),
       checkServerIdentity: () => undefined,
     });
     s.on('error', reject);
