@@ -2,7 +2,6 @@ import { FEATURES, isFeatureSupported, type RouteKind } from '@portway/api';
 
 /** Names fixed across the project. */
 export const CONTROLLER_NAME = 'portway.dev/gateway-controller';
-export const DEFAULT_ADMIN = '127.0.0.1:19000';
 export const DEFAULT_AGENT_ADMIN = '127.0.0.1:19001';
 export const STANDALONE_AGENT = 'standalone';
 

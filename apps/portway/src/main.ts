@@ -2,13 +2,12 @@
  * The `portway` command line. Every command reuses the same core as the controller:
  * `translate` runs the graph and translator offline, `run` is the whole system in one process.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { runUntilSignal } from './commands/run.js';
-import { translateCommand, validateCommand } from './commands/offline.js';
-import { statusCommand } from './commands/status.js';
-import { DEFAULT_ADMIN } from './defaults.js';
-import { portwayVersion } from './version.js';
 import { cpus } from 'node:os';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { portwayVersion } from './version.js';
+
+// Commands load their modules when they run, so `portway status` and `portway version` start fast.
+const DEFAULT_ADMIN = '127.0.0.1:19000';
 
 const int = (name: string, min: number) => (v: string) => {
   const n = Number(v);
@@ -33,6 +32,7 @@ program
   .option('--debounce-ms <ms>', 'quiet time before a folder change is applied', int('--debounce-ms', 0), 50)
   .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
   .action(async (o: { file: string; workers: number; addressPool: string; admin: string; logLevel: string; debounceMs: number }) => {
+    const { runUntilSignal } = await import('./commands/run.js');
     await runUntilSignal({ file: o.file, workers: o.workers, addressPool: o.addressPool, admin: o.admin, logLevel: o.logLevel, debounceMs: o.debounceMs });
   });
 
@@ -42,20 +42,24 @@ program
   .requiredOption('-f, --file <dir>', 'folder of YAML')
   .option('--address-pool <range>', 'address pool', '127.0.0.1')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
-  .action(async (o: { file: string; addressPool: string; output: 'yaml' | 'json' }) => exit(await translateCommand(o.file, o)));
+  .action(async (o: { file: string; addressPool: string; output: 'yaml' | 'json' }) =>
+    exit(await (await import('./commands/offline.js')).translateCommand(o.file, o)),
+  );
 
 program
   .command('validate')
   .description('check a folder of YAML as the API server would (schemas, defaults, CEL rules)')
   .requiredOption('-f, --file <dir>', 'folder of YAML')
-  .action(async (o: { file: string }) => exit(await validateCommand(o.file)));
+  .action(async (o: { file: string }) => exit(await (await import('./commands/offline.js')).validateCommand(o.file)));
 
 program
   .command('status')
   .description("print every object's conditions from a running Portway")
   .option('--admin <host:port>', 'admin address of portway run / portway controller', DEFAULT_ADMIN)
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'yaml', 'json']).default('table'))
-  .action(async (o: { admin: string; output: 'table' | 'yaml' | 'json' }) => exit(await statusCommand(o.admin, o.output)));
+  .action(async (o: { admin: string; output: 'table' | 'yaml' | 'json' }) =>
+    exit(await (await import('./commands/status.js')).statusCommand(o.admin, o.output)),
+  );
 
 program
   .command('version')

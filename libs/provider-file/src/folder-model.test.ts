@@ -22,6 +22,22 @@ describe('FolderModel', () => {
     expect(s?.version).toBe(1);
   });
 
+  it('keeps an object with the file that defined it first when a later file defines it again', () => {
+    const m = model();
+    m.read('z.yaml', route('r1'));
+    const first = m.commit()!;
+    m.read('a.yaml', route('r1')); // earlier in path order, but new
+    const s = m.commit()!;
+    expect(s.objects).toEqual(first.objects);
+    expect(s.errors).toHaveLength(1);
+    expect(s.errors[0]!.file).toBe('/cfg/a.yaml');
+    expect(s.errors[0]!.message).toMatch(/also defined in \/cfg\/z\.yaml/);
+    m.remove('z.yaml'); // the first definition goes away: the other one takes over
+    const after = m.commit()!;
+    expect(names(after)).toEqual(['HTTPRoute/r1']);
+    expect(after.errors).toEqual([]);
+  });
+
   it('reports nothing when a batch changes nothing', () => {
     const m = model();
     m.read('a.yaml', gateway('gw'));

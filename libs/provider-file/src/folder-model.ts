@@ -8,12 +8,16 @@ import type { Decode, SourceError, SourceState } from './source-types.js';
 
 /**
  * The folder as last read: one contribution per file, merged into one state. The same object in
- * two files: the first file in path order wins, the other gets an error naming both files.
+ * two files: the file that already defined it keeps it (what serves is not displaced by a later
+ * copy, as an API server refuses a second create); among new definitions the first file in path
+ * order wins. The others get an error naming both files.
  */
 export class FolderModel {
   private readonly files = new Map<string, FileContribution>();
   private readonly admission: Admission;
   private last: SourceState | undefined;
+  /** Which file defined each object in the last state. */
+  private owners = new Map<string, string>();
   private folderError: SourceError | undefined;
 
   constructor(
@@ -61,27 +65,32 @@ export class FolderModel {
    */
   commit(): SourceState | undefined {
     const paths = [...this.files.keys()].sort(comparePaths);
-    const winners = new Map<string, { object: AnyObject; file: string; index: number }>();
-    const candidates: AnyObject[] = [];
+    const definitions = new Map<string, { rel: string; object: AnyObject; file: string; index: number }[]>();
     const errors: SourceError[] = this.folderError ? [this.folderError] : [];
     for (const rel of paths) {
       const c = this.files.get(rel)!;
       errors.push(...c.errors);
       for (const [id, { object, index }] of c.objects) {
-        const first = winners.get(id);
-        if (first) {
-          errors.push({
-            file: c.file,
-            index,
-            ...nameFields(object),
-            message: `${describeObject(object)} is also defined in ${first.file} (document ${first.index + 1}); the definition in ${first.file} is used and this one is ignored`,
-          });
-          continue;
-        }
-        winners.set(id, { object, file: c.file, index });
-        candidates.push(object);
+        definitions.set(id, [...(definitions.get(id) ?? []), { rel, object, file: c.file, index }]);
       }
     }
+    const candidates: AnyObject[] = [];
+    const owners = new Map<string, string>();
+    for (const [id, defs] of definitions) {
+      const winner = defs.find((d) => d.rel === this.owners.get(id)) ?? defs[0]!;
+      owners.set(id, winner.rel);
+      candidates.push(winner.object);
+      for (const d of defs) {
+        if (d === winner) continue;
+        errors.push({
+          file: d.file,
+          index: d.index,
+          ...nameFields(d.object),
+          message: `${describeObject(d.object)} is also defined in ${winner.file} (document ${winner.index + 1}); the definition in ${winner.file} is used and this one is ignored`,
+        });
+      }
+    }
+    this.owners = owners;
     const objects = this.admission.admit(candidates);
     const prev = this.last;
     if (prev && sameObjects(prev.objects, objects) && isDeepStrictEqual(prev.errors, errors)) return undefined;
