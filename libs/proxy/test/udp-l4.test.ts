@@ -162,3 +162,24 @@ describe('UDP listeners', () => {
   });
 });
 
+
+describe('UDP flow limit', () => {
+  it('drops datagrams of new flows beyond udpMaxFlows, and logs it once', async () => {
+    const logs: string[] = [];
+    const proxy = new Proxy({ drainTimeoutMs: 100, l4: { udpMaxFlows: 2, udpIdleMs: 5000 }, log: (_l, msg) => logs.push(msg) });
+    const v = await startUdpEcho('limit', BE);
+    const port = await freeUdpPort();
+    await proxy.apply([weighted('limit', port, [['limit', 1]], 1, [v])]);
+    const clients = [0, 1, 2, 3].map(() => new UdpClient(GW, port));
+    expect((await clients[0]!.send('a'))!.id).toBe('limit');
+    expect((await clients[1]!.send('b'))!.id).toBe('limit');
+    expect(await clients[2]!.send('c', 200)).toBeNull();
+    expect(await clients[3]!.send('d', 200)).toBeNull();
+    // Open flows go on.
+    expect((await clients[0]!.send('a2'))!.id).toBe('limit');
+    expect(logs.filter((m) => m.startsWith('UDP flow limit reached'))).toHaveLength(1);
+    for (const c of clients) c.close();
+    await proxy.close();
+    await v.close();
+  });
+});

@@ -30,6 +30,8 @@ export class UdpBoundSocket implements FlowOwner {
   /** client address → client port → flow. */
   private readonly flows = new Map<string, Map<number, UdpFlow>>();
   private flowCount = 0;
+  /** The flow limit was hit and logged; logged again only after it cleared. */
+  private atLimit = false;
   private drained: (() => void) | null = null;
   private closed = false;
 
@@ -132,9 +134,11 @@ export class UdpBoundSocket implements FlowOwner {
     const route = state.port.listener.route;
     if (route === null) return null;
     if (this.flowCount >= this.ctx.limits.udpMaxFlows) {
-      this.ctx.log('debug', 'UDP flow limit reached; datagram dropped', { socket: this.key });
+      if (!this.atLimit) this.ctx.log('warn', 'UDP flow limit reached; datagrams of new flows are dropped', { socket: this.key, limit: this.ctx.limits.udpMaxFlows });
+      this.atLimit = true;
       return null;
     }
+    this.atLimit = false;
     const hash = flowHash(address, port);
     const ref = route.flowPicker.pick(hash);
     // An invalid backendRef (null) or a backend without ready endpoints: dropped, no state kept.
