@@ -1,0 +1,136 @@
+/**
+ * Open-loop load at a constant rate, free of coordinated omission: request i is due at
+ * t0 + i/rate whether or not earlier requests were answered, and its latency is measured from
+ * that intended time, so time spent queued behind a slow server (or a busy connection) counts.
+ * Requests go through an undici Pool of keep-alive connections; a request that finds every
+ * connection busy waits in the pool's queue, and that wait is part of its latency.
+ */
+import { createHistogram } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool, type Dispatcher } from 'undici';
+
+export interface ConstantRateOptions {
+  /** Origin, e.g. "http://127.0.0.1:8080". */
+  origin: string;
+  path: string;
+  headers?: Readonly<Record<string, string>>;
+  /** Requests per second. */
+  rate: number;
+  durationMs: number;
+  /** Keep-alive connections (default 50, as wrk's -c50). */
+  connections?: number;
+  /** How long to wait for answers after the last send; unanswered requests count as errors. Default 5 s. */
+  drainMs?: number;
+}
+
+/** Latencies in milliseconds, from each request's intended send time. */
+export interface ConstantRateResult {
+  rate: number;
+  sent: number;
+  completed: number;
+  /** Responses with status ≥ 400 or < 200. */
+  non2xx: number;
+  /** Connection errors and requests still unanswered after the drain time. */
+  errors: number;
+  /** Requests per second actually answered. */
+  achievedRate: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+}
+
+/** Scheduler tick: due requests are sent in a batch each tick. */
+const TICK_MS = 1;
+
+export async function runConstantRate(o: ConstantRateOptions): Promise<ConstantRateResult> {
+  if (!(o.rate > 0) || !(o.durationMs > 0)) throw new RangeError('rate and durationMs must be positive');
+  const pool = new Pool(o.origin, { connections: o.connections ?? 50, pipelining: 1, keepAliveTimeout: 60_000 });
+  const histogram = createHistogram({ lowest: 1, highest: 120e9, figures: 3 });
+  const headers = { ...(o.headers ?? {}) };
+  const total = Math.max(1, Math.floor((o.rate * o.durationMs) / 1000));
+  const periodNs = 1e9 / o.rate;
+  let sent = 0;
+  let completed = 0;
+  let non2xx = 0;
+  let errors = 0;
+  let outstanding = 0;
+  let lastDone = 0n;
+  /** Set once the drain time is over: later callbacks (aborted requests) are not counted twice. */
+  let closed = false;
+
+  const finish = (intended: bigint, failed: boolean, status: number) => {
+    if (closed) return;
+    const now = process.hrtime.bigint();
+    outstanding--;
+    lastDone = now;
+    if (failed) {
+      errors++;
+      return;
+    }
+    completed++;
+    if (status < 200 || status >= 400) non2xx++;
+    const ns = Number(now - intended);
+    histogram.record(ns > 0 ? ns : 1);
+  };
+
+  const send = (intended: bigint) => {
+    outstanding++;
+    let status = 0;
+    let settled = false;
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart() {},
+      onResponseStart(_c, statusCode) {
+        status = statusCode;
+      },
+      onResponseData() {},
+      onResponseEnd() {
+        if (settled) return;
+        settled = true;
+        finish(intended, false, status);
+      },
+      onResponseError() {
+        if (settled) return;
+        settled = true;
+        finish(intended, true, status);
+      },
+    };
+    pool.dispatch({ origin: o.origin, method: 'GET', path: o.path, headers }, handler);
+  };
+
+  const t0 = process.hrtime.bigint();
+  const endNs = BigInt(Math.round(o.durationMs * 1e6));
+  while (sent < total) {
+    const elapsed = process.hrtime.bigint() - t0;
+    const due = Math.min(total, Math.floor(Number(elapsed) / periodNs) + 1);
+    while (sent < due) {
+      send(t0 + BigInt(Math.round(sent * periodNs)));
+      sent++;
+    }
+    if (elapsed > endNs) break;
+    await sleep(TICK_MS);
+  }
+  const sendEnd = process.hrtime.bigint();
+  const drainDeadline = Date.now() + (o.drainMs ?? 5_000);
+  while (outstanding > 0 && Date.now() < drainDeadline) await sleep(5);
+  const unanswered = outstanding;
+  closed = true;
+  await pool.destroy();
+  errors += unanswered;
+  const span = Number((lastDone > sendEnd ? lastDone : sendEnd) - t0) / 1e9;
+  const ms = (ns: number) => (completed > 0 ? ns / 1e6 : Number.NaN);
+  return {
+    rate: o.rate,
+    sent,
+    completed,
+    non2xx,
+    errors,
+    achievedRate: completed / span,
+    p50Ms: ms(histogram.percentile(50)),
+    p90Ms: ms(histogram.percentile(90)),
+    p99Ms: ms(histogram.percentile(99)),
+    p999Ms: ms(histogram.percentile(99.9)),
+    maxMs: ms(histogram.max),
+  };
+}
