@@ -1,6 +1,6 @@
 export type { ResourceSource, SourceError, SourceState, StatusUpdate, Log } from './source-types.js';
 export { createKubernetesSource, type KubernetesSource, type KubernetesSourceOptions } from './kubernetes-source.js';
-export { createStatusWriter, StatusWriteFailure, type StatusWriteCounts, type StatusWriter, type StatusWriterOptions } from './status-writer.js';
+export { createStatusWriter, updatesFromStatusMap, StatusWriteFailure, type StatusWriteCounts, type StatusWriter, type StatusWriterOptions } from './status-writer.js';
 export { mergeStatus, statusDiffers } from './status-merge.js';
 export { EventRecorder, type EventRecorderOptions, type EventTarget } from './event-recorder.js';
 export { createLeaderElector, type LeaderElector, type LeaderElectorOptions } from './leader-elector.js';

@@ -81,6 +81,18 @@ export interface StatusWriter {
   stop(): Promise<void>;
 }
 
+/**
+ * The statuses of a `Kind/namespace/name → status` map (the controller's `StatusStore.previous()`)
+ * as updates: what a new leader hands to `apply` to bring the cluster up to date (only differences
+ * are written).
+ */
+export function updatesFromStatusMap(statuses: Readonly<Record<string, unknown>>): StatusUpdate[] {
+  return Object.entries(statuses).map(([key, status]) => {
+    const [kind, namespace, ...rest] = key.split('/');
+    return { kind: kind!, ...(namespace ? { namespace } : {}), name: rest.join('/'), status: status as Record<string, unknown> };
+  });
+}
+
 const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute']);
 const POLICY_KINDS = new Set(['BackendTLSPolicy', 'XBackendTrafficPolicy']);
 
