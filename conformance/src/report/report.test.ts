@@ -45,7 +45,8 @@ describe('buildReport', () => {
     const tcp = report.profiles.find((p) => p.name === 'GATEWAY-TCP')!;
     // GatewayClassObservedGenerationBump needs only Gateway: core in every Gateway profile.
     expect(tcp.core).toMatchObject({ result: 'partial', statistics: { Passed: 1, Failed: 0, Skipped: 1 } });
-    expect(tcp.extended).toBeUndefined();
+    expect(tcp.extended).toMatchObject({ result: 'success', statistics: { Passed: 0, Failed: 0, Skipped: 0 } });
+    expect(tcp.summary).toBe('Core tests partially succeeded with 1 test skips.');
     // A test in no profile appears only in the summary; profiles without tests are left out.
     expect(report.profiles.map((p) => p.name)).not.toContain('MESH-HTTP');
   });
@@ -55,5 +56,6 @@ describe('buildReport', () => {
     expect(lines).toContain('GATEWAY-HTTP core: 2 passed, 1 failed, 0 skipped');
     expect(lines).toContain('GATEWAY-HTTP extended: 0 passed, 0 failed, 1 skipped');
     expect(lines).toContain('GATEWAY-TCP core: 1 passed, 0 failed, 1 skipped');
+    expect(lines).toContain('GATEWAY-TCP extended: 0 passed, 0 failed, 0 skipped');
   });
 });

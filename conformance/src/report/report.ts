@@ -28,7 +28,8 @@ export interface ProfileReport {
   name: string;
   summary: string;
   core: Status;
-  extended?: ExtendedStatus;
+  /** Always present (upstream leaves it out when no extended test ran). */
+  extended: ExtendedStatus;
   skipReasons: Record<string, string>;
 }
 
@@ -63,31 +64,29 @@ export interface ReportInput {
  * Builds the report the upstream way: a test counts in every selected profile whose core and
  * extended features cover all its features, as core when all its features are in the profile's
  * core set and as extended otherwise; a level fails when a test failed, is partial when one was
- * skipped, succeeds otherwise. Profiles without any test are left out, as upstream does.
+ * skipped, succeeds otherwise. Profiles without any test are left out, as upstream does; the
+ * extended level is always written (with zero counts when no extended test ran).
  */
 export function buildReport(input: ReportInput): ConformanceReport {
   const byName = new Map(input.tests.map((t) => [t.name, t]));
   const profiles: ProfileReport[] = [];
   for (const p of input.profiles) {
     const core = emptyStatus();
-    let extended: ExtendedStatus | undefined;
+    const support = extendedFeatureSupport(p, input.supported);
+    const extended: ExtendedStatus = { ...emptyStatus(), supportedFeatures: support.supported, unsupportedFeatures: support.unsupported };
     const skipReasons: Record<string, string> = {};
+    let counted = 0;
     for (const r of input.results) {
       const t = byName.get(r.name);
       if (!t || profilesForTest(t, [p]).length === 0) continue;
-      let level: Status = core;
-      if (isExtendedFor(t, p)) {
-        const support = extendedFeatureSupport(p, input.supported);
-        extended ??= { ...emptyStatus(), supportedFeatures: support.supported, unsupportedFeatures: support.unsupported };
-        level = extended;
-      }
-      add(level, r);
+      add(isExtendedFor(t, p) ? extended : core, r);
+      counted++;
       if (r.result === 'skipped' && r.skipReason) skipReasons[r.name] = r.skipReason;
     }
-    if (core.statistics.Passed + core.statistics.Failed + core.statistics.Skipped === 0 && !extended) continue;
+    if (counted === 0) continue;
     finish(core);
-    if (extended) finish(extended);
-    profiles.push({ name: p.name, summary: summaryOf(core, extended), core, ...(extended ? { extended } : {}), skipReasons });
+    finish(extended);
+    profiles.push({ name: p.name, summary: summaryOf(core, extended), core, extended, skipReasons });
   }
   const skipReasons: Record<string, string> = {};
   for (const r of input.results) if (r.result === 'skipped' && r.skipReason) skipReasons[r.name] = r.skipReason;
@@ -112,7 +111,7 @@ export function buildReport(input: ReportInput): ConformanceReport {
 /** One line per profile and level: "GATEWAY-HTTP core: 30 passed, 0 failed, 0 skipped". */
 export function reportLines(report: ConformanceReport): string[] {
   const line = (name: string, level: string, s: Status) => `${name} ${level}: ${s.statistics.Passed} passed, ${s.statistics.Failed} failed, ${s.statistics.Skipped} skipped`;
-  return report.profiles.flatMap((p) => [line(p.name, 'core', p.core), ...(p.extended ? [line(p.name, 'extended', p.extended)] : [])]);
+  return report.profiles.flatMap((p) => [line(p.name, 'core', p.core), line(p.name, 'extended', p.extended)]);
 }
 
 function emptyStatus(): Status {
@@ -134,8 +133,9 @@ function finish(s: Status): void {
   s.result = s.statistics.Failed > 0 ? 'failure' : s.statistics.Skipped > 0 ? 'partial' : 'success';
 }
 
-/** Upstream buildSummary. */
-function summaryOf(core: Status, extended: Status | undefined): string {
+/** Upstream buildSummary (the extended part only when extended tests were counted, as upstream). */
+function summaryOf(core: Status, extended: Status): string {
   const one = (s: Status) => (s.result === 'success' ? 'succeeded' : s.result === 'partial' ? `partially succeeded with ${s.statistics.Skipped} test skips` : `failed with ${s.statistics.Failed} test failures`);
-  return `Core tests ${one(core)}${extended ? `. Extended tests ${one(extended)}` : ''}.`;
+  const hasExtended = extended.statistics.Passed + extended.statistics.Failed + extended.statistics.Skipped > 0;
+  return `Core tests ${one(core)}${hasExtended ? `. Extended tests ${one(extended)}` : ''}.`;
 }
