@@ -16,11 +16,11 @@ export interface NatsServerContext {
 }
 
 export interface NatsServerOptions {
-  /** Enable JetStream (`-js -sd <storeDir>`). Default true. */
+  /** Enable JetStream (`-js -sd <storeDir>`). Default true without `config`; with `config`, the config's own `jetstream` block decides (use `ctx.storeDir`). */
   jetstream?: boolean;
   /**
    * Config file text (nats-server's format, or JSON, which it also reads). Command-line flags
-   * still set the address, the port and JetStream's store, so the text need not.
+   * still set the address and the port, so the text need not.
    */
   config?: string | ((ctx: NatsServerContext) => string);
   /** TLS for client connections, as flags (`--tls --tlscert ...`); use `config` for anything finer. */
@@ -77,7 +77,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     await writeFile(file, text);
     args.push('-c', file);
   }
-  if (options.jetstream ?? true) args.push('-js', '-sd', storeDir);
+  if (options.jetstream ?? options.config === undefined) args.push('-js', '-sd', storeDir);
   if (options.tls) {
     args.push('--tls', '--tlscert', options.tls.certFile, '--tlskey', options.tls.keyFile);
     if (options.tls.caFile) args.push('--tlscacert', options.tls.caFile);
