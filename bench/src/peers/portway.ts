@@ -25,13 +25,24 @@ export interface PortwayRun {
   dir: string;
 }
 
+export interface StartPortwayOptions {
+  workers: number;
+  cpus?: string;
+  debounceMs?: number;
+  readyTimeoutMs?: number;
+  /** Gateway address (its address pool) and admin address; default 127.0.92.1 and 127.0.92.1:19100. */
+  address?: string;
+  admin?: string;
+}
+
 /** Starts `portway run -f DIR` on an existing folder; resolves once /readyz answers 200. */
-export async function startPortway(dir: string, o: { workers: number; cpus?: string; debounceMs?: number; readyTimeoutMs?: number }): Promise<Child> {
+export async function startPortway(dir: string, o: StartPortwayOptions): Promise<Child> {
   assertBuilt();
-  const args = [PORTWAY_MAIN, 'run', '-f', dir, '--workers', String(o.workers), '--address-pool', PORTWAY_ADDRESS, '--admin', PORTWAY_ADMIN, '--log-level', 'warn'];
+  const admin = o.admin ?? PORTWAY_ADMIN;
+  const args = [PORTWAY_MAIN, 'run', '-f', dir, '--workers', String(o.workers), '--address-pool', o.address ?? PORTWAY_ADDRESS, '--admin', admin, '--log-level', 'warn'];
   if (o.debounceMs !== undefined) args.push('--debounce-ms', String(o.debounceMs));
   const child = startProcess('portway', process.execPath, args, { cpus: o.cpus, env: { ...process.env, NODE_ENV: 'production' } });
-  await waitUntil('portway /readyz', async () => ((await getStatus(`http://${PORTWAY_ADMIN}`, '/readyz')) === 200 ? true : undefined), {
+  await waitUntil('portway /readyz', async () => ((await getStatus(`http://${admin}`, '/readyz')) === 200 ? true : undefined), {
     timeoutMs: o.readyTimeoutMs ?? 120_000,
     everyMs: 100,
     child,
