@@ -182,6 +182,25 @@ describe('apply: validation, socket reconciliation, atomic swaps', () => {
     a.behave = null;
   });
 
+  it('closes an idle keep-alive connection at once when draining, without waiting for the drain timeout', async () => {
+    const port = await freePort(GW);
+    await proxy.apply([simple('drain-idle', port, 'a', [a])]);
+    const agent = new http.Agent({ keepAlive: true });
+    const socketClosed = new Promise<number>((resolve) => {
+      const req = http.get({ host: GW, port, path: '/', agent }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          const started = Date.now();
+          req.socket!.once('close', () => resolve(Date.now() - started));
+          void proxy.apply([]); // the connection is idle now: removing the listener must close it
+        });
+      });
+    });
+    // Far below the 3 s drain timeout of this proxy.
+    expect(await socketClosed).toBeLessThan(1000);
+    agent.destroy();
+  });
+
   it('drains HTTP/2 sessions: the in-flight stream finishes, then the session is closed (GOAWAY)', async () => {
     const port = await freePort(GW);
     await proxy.apply([simple('drain-h2', port, 'a', [a])]);

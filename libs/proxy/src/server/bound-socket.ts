@@ -39,9 +39,11 @@ export interface HttpEntry {
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 const kBound = Symbol('bound');
 const kActive = Symbol('activeRequests');
+const kResSocket = Symbol('requestSocket');
 const kSession = Symbol('h2session');
 const kPeek = Symbol('peek');
 
+type ResponseWithSocket = ServerResponse & { [kResSocket]?: TrackedSocket };
 type TrackedSocket = Socket & { [kBound]?: BoundSocket; [kActive]?: number; [kSession]?: Http2Session; [kPeek]?: Buffer };
 
 export class BoundSocket {
@@ -313,6 +315,8 @@ export class BoundSocket {
     if (req.httpVersionMajor !== 2) {
       const s = req.socket as TrackedSocket;
       s[kActive] = (s[kActive] ?? 0) + 1;
+      // res.socket is already detached when a keep-alive response closes: remember the socket.
+      (res as ResponseWithSocket)[kResSocket] = s;
       res.on('close', onH1ResponseClose);
     }
     this.entry.onRequest(this, req, res);
@@ -388,9 +392,10 @@ function onSocketClose(this: TrackedSocket): void {
   this[kBound]?.forget(this);
 }
 
-function onH1ResponseClose(this: ServerResponse): void {
-  const s = this.socket as TrackedSocket | null;
-  if (s === null) return;
+function onH1ResponseClose(this: ResponseWithSocket): void {
+  const s = this[kResSocket];
+  if (s === undefined) return;
+  this[kResSocket] = undefined;
   s[kActive] = (s[kActive] ?? 1) - 1;
   if (s[kActive] === 0 && s[kBound]?.draining) s.destroySoon();
 }
