@@ -24,6 +24,8 @@ import { TraceWriter } from './trace.js';
 /** The GatewayClass the runner creates, and Portway's controller name. */
 export const GATEWAY_CLASS_NAME = 'portway';
 export const CONTROLLER_NAME = 'portway.dev/gateway-controller';
+/** How long Portway may take to answer /readyz after it starts (not scaled). */
+const PORTWAY_READY_TIMEOUT_MS = 60_000;
 
 /** How to run the suite. */
 export interface RunOptions {
@@ -92,7 +94,8 @@ export async function runSuite(o: RunOptions): Promise<RunOutcome> {
       if (!portway.running) throw new StatusSourceGone(`portway exited (${portway.exitDescription()}):\n${portway.outputTail()}`);
       return portway.status.read();
     };
-    const cluster = new Cluster(dir, workloads, readStatus, timeouts.ms('CreateTimeout'), (message) => trace.write({ event: 'note', message }));
+    // Loads are not upstream timeouts: a small --timeout-scale must not make Portway look slow.
+    const cluster = new Cluster(dir, workloads, readStatus, Math.max(timeouts.ms('CreateTimeout'), 5000), (message) => trace.write({ event: 'note', message }));
     let setupError: string | undefined;
     try {
       o.log(`suite ${o.suiteDir}: ${tests.length} test(s) selected; cluster folder ${dir.dir}`);
@@ -101,7 +104,7 @@ export async function runSuite(o: RunOptions): Promise<RunOutcome> {
       await dir.put('01-generated', await generateResources(suite.generatedResources));
       const base = prepareManifests(suite.baseManifests, ctx);
       await cluster.apply('02-base', base, { wait: false });
-      portway = await PortwayProcess.start({ script: o.portwayScript, dir: dir.dir, addressPool: o.addressPool, logFile: join(tmp, 'portway.log'), readyTimeoutMs: timeouts.ms('CreateTimeout') });
+      portway = await PortwayProcess.start({ script: o.portwayScript, dir: dir.dir, addressPool: o.addressPool, logFile: join(tmp, 'portway.log'), readyTimeoutMs: PORTWAY_READY_TIMEOUT_MS });
       o.log(`portway ready (admin ${portway.adminAddress})`);
       const claimed = await supportedFeatures(readStatus, timeouts);
       supported = o.allFeatures ? new Set(suite.features.features.map((f) => f.name)) : o.supportedFeatures ? new Set(o.supportedFeatures) : claimed;
