@@ -106,6 +106,10 @@ export class NatsBus implements Bus {
   private readonly readers: ShardReader[] = [];
   private readonly counters = { kvPuts: 0, shardPuts: 0, manifestPuts: 0, manifestDeletes: 0, shardsPurged: 0 };
   private readonly onError: (error: unknown) => void;
+  /** False between a disconnect and the next reconnect; `reconnected` resolves at the reconnect. */
+  private connected = true;
+  private reconnected: Promise<void> = Promise.resolve();
+  private markReconnected: () => void = () => undefined;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -116,7 +120,21 @@ export class NatsBus implements Bus {
     private readonly options: NatsBusOptions,
   ) {
     this.onError = options.onError ?? ((e) => console.error('nats bus:', errorMessage(e)));
-    watchStatus(nc, options.onStatus, () => this.followers.forEach((f) => f.resume()));
+    watchStatus(
+      nc,
+      (status) => {
+        if (status.type === 'disconnect' && this.connected) {
+          this.connected = false;
+          this.reconnected = new Promise((resolve) => (this.markReconnected = resolve));
+        }
+        options.onStatus?.(status);
+      },
+      () => {
+        this.connected = true;
+        this.markReconnected();
+        this.followers.forEach((f) => f.resume());
+      },
+    );
   }
 
   /** Connects, and creates (controller) or opens (agent) the buckets. Rejects with `NatsConnectError`. */
@@ -207,6 +225,7 @@ export class NatsBus implements Bus {
     this.assertOpen('listConfigs');
     const reader = this.reader();
     try {
+      await this.whenConnected('listConfigs');
       const keys = await collect(await this.configKv.keys(manifestFilter(cluster)));
       const entries: ConfigEntry[] = [];
       for (const k of keys.sort()) {
@@ -232,6 +251,7 @@ export class NatsBus implements Bus {
     this.assertOpen('configHistory');
     const mk = manifestKey(key);
     try {
+      await this.whenConnected('configHistory');
       const entries = await collect(await this.configKv.history({ key: mk }));
       const out: ConfigRevision[] = [];
       for (const e of entries) {
@@ -250,6 +270,7 @@ export class NatsBus implements Bus {
   async configAt(key: ConfigKey, revision: number): Promise<GatewayConfig> {
     this.assertOpen('configAt');
     const mk = manifestKey(key);
+    await this.whenConnected('configAt');
     const entry = await this.configKv.get(mk, { revision }).catch((e: unknown) => {
       throw operationError('configAt', mk, e);
     });
@@ -344,6 +365,7 @@ export class NatsBus implements Bus {
       throw new BusOperationError({ operation: 'putEndpoints', key: k, message: `report for ${report.cluster}/${report.namespace}/${report.service} put under ${k}` });
     }
     try {
+      await this.whenConnected('putEndpoints');
       if (report) {
         await this.endpointsKv.put(k, JSON.stringify(report));
       } else {
@@ -476,7 +498,7 @@ export class NatsBus implements Bus {
 
   /** Runs writes one at a time, in call order; failures become `BusOperationError`s. */
   private write<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    const run = this.writeChain.then(fn).catch((e: unknown) => {
+    const run = this.writeChain.then(() => this.whenConnected(what)).then(fn).catch((e: unknown) => {
       throw e instanceof BusOperationError || e instanceof BusDataError ? e : operationError(what.split(' ')[0]!, what.split(' ')[1], e);
     });
     this.writeChain = run.catch(() => undefined);
@@ -519,6 +541,20 @@ export class NatsBus implements Bus {
     if (size + 1024 > max) {
       throw new BusOperationError({ operation: 'putConfig', key, message: `value of ${size} bytes exceeds the server's max payload (${max}): one backend or rule is too large to carry` });
     }
+  }
+
+  /**
+   * Waits (up to the request timeout) while the connection is re-establishing: a request sent
+   * while disconnected is buffered by the client and may be lost across a server restart, so
+   * operations start once the connection is back rather than time out.
+   */
+  private async whenConnected(operation: string): Promise<void> {
+    if (this.connected) return;
+    const timeoutMs = this.options.requestTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.reconnected, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+    if (!this.connected) throw new BusOperationError({ operation, message: `${operation}: not connected to NATS (reconnecting for ${timeoutMs} ms)` });
   }
 
   private assertOpen(operation: string): void {
