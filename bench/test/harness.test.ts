@@ -198,3 +198,27 @@ describe('resources, stats and tables', () => {
     expect(t.split('\n')).toEqual(['target    req/s', '-------  ------', 'portway  12,345', 'nginx         9']);
   });
 });
+
+describe('Kubernetes object writer against the API-server double', () => {
+  it('creates, replaces and deletes the generated objects through the HTTP API', async () => {
+    const { startApiServer } = await import('@portway/testing');
+    const { KubeObjects } = await import('../src/lib/deployments.js');
+    const { baseObjects, httpRoute } = await import('../src/lib/route-config.js');
+    const api = await startApiServer({ host: '127.0.0.1' });
+    try {
+      const cfg = { routes: 3, port: 18080, backend: { address: '127.0.90.1', port: 8080 }, servicePerRoute: true };
+      const kube = new KubeObjects(api.url);
+      await kube.put([...baseObjects(cfg), httpRoute(1, cfg)]);
+      await kube.put([httpRoute(1, cfg, 2)]);
+      const url = `${api.url}${KubeObjects.pathOf(httpRoute(1, cfg), true)}`;
+      const route = (await (await fetch(url)).json()) as { spec: { rules: { matches: { path: { value: string } }[] }[] } };
+      expect(route.spec.rules[0]!.matches[0]!.path.value).toBe('/r1/api-v2');
+      const services = (await (await fetch(`${api.url}/api/v1/namespaces/bench/services`)).json()) as { items: unknown[] };
+      expect(services.items).toHaveLength(3);
+      await kube.remove([httpRoute(1, cfg)]);
+      expect((await fetch(url)).status).toBe(404);
+    } finally {
+      await api.close();
+    }
+  });
+});

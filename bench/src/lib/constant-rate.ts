@@ -14,6 +14,8 @@ export interface ConstantRateOptions {
   origin: string;
   path: string;
   headers?: Readonly<Record<string, string>>;
+  /** Several requests sent in turn instead of `path`/`headers`. */
+  requests?: readonly { path: string; headers: Readonly<Record<string, string>> }[];
   /** Requests per second. */
   rate: number;
   durationMs: number;
@@ -48,7 +50,7 @@ export async function runConstantRate(o: ConstantRateOptions): Promise<ConstantR
   if (!(o.rate > 0) || !(o.durationMs > 0)) throw new RangeError('rate and durationMs must be positive');
   const pool = new Pool(o.origin, { connections: o.connections ?? 50, pipelining: 1, keepAliveTimeout: 60_000 });
   const histogram = createHistogram({ lowest: 1, highest: 120e9, figures: 3 });
-  const headers = { ...(o.headers ?? {}) };
+  const requests = o.requests && o.requests.length > 0 ? o.requests.map((r) => ({ path: r.path, headers: { ...r.headers } })) : [{ path: o.path, headers: { ...(o.headers ?? {}) } }];
   const total = Math.max(1, Math.floor((o.rate * o.durationMs) / 1000));
   const periodNs = 1e9 / o.rate;
   let sent = 0;
@@ -75,7 +77,8 @@ export async function runConstantRate(o: ConstantRateOptions): Promise<ConstantR
     histogram.record(ns > 0 ? ns : 1);
   };
 
-  const send = (intended: bigint) => {
+  const send = (intended: bigint, n: number) => {
+    const r = requests[n % requests.length]!;
     outstanding++;
     let status = 0;
     let settled = false;
@@ -96,7 +99,7 @@ export async function runConstantRate(o: ConstantRateOptions): Promise<ConstantR
         finish(intended, true, status);
       },
     };
-    pool.dispatch({ origin: o.origin, method: 'GET', path: o.path, headers }, handler);
+    pool.dispatch({ origin: o.origin, method: 'GET', path: r.path, headers: r.headers }, handler);
   };
 
   const t0 = process.hrtime.bigint();
@@ -105,7 +108,7 @@ export async function runConstantRate(o: ConstantRateOptions): Promise<ConstantR
     const elapsed = process.hrtime.bigint() - t0;
     const due = Math.min(total, Math.floor(Number(elapsed) / periodNs) + 1);
     while (sent < due) {
-      send(t0 + BigInt(Math.round(sent * periodNs)));
+      send(t0 + BigInt(Math.round(sent * periodNs)), sent);
       sent++;
     }
     if (elapsed > endNs) break;

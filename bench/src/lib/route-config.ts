@@ -22,7 +22,7 @@ export interface RouteConfigOptions {
   backend: { address: string; port: number };
   /** Distinct Services the routes spread over (default 10); ignored with `servicePerRoute`. */
   services?: number;
-  /** Each route gets its own two Services and EndpointSlices (controller footprint). */
+  /** Each route gets its own Service and EndpointSlice (controller footprint); its second backendRef is the next route's. */
   servicePerRoute?: boolean;
 }
 
@@ -106,14 +106,18 @@ export function service(name: string, backend: { address: string; port: number }
 }
 
 function serviceNames(route: number, o: RouteConfigOptions): [string, string] {
-  if (o.servicePerRoute) return [`svc-${route}-a`, `svc-${route}-b`];
+  if (o.servicePerRoute) return [`svc-${route}`, `svc-${(route + 1) % o.routes}`];
   const n = o.services ?? 10;
   return [`svc-${route % n}`, `svc-${(route + 1) % n}`];
 }
 
-/** HTTPRoute number `i`; `variant` changes its path (an edit). */
-export function httpRoute(i: number, o: RouteConfigOptions, variant = 0): Obj {
+/**
+ * HTTPRoute number `i`; `variant` changes its path (an edit). With `keepOriginal`, the variant's
+ * path is added next to the original one (an edit that must not disturb the route's traffic).
+ */
+export function httpRoute(i: number, o: RouteConfigOptions, variant = 0, keepOriginal = false): Obj {
   const [a, b] = serviceNames(i, o);
+  const extra = keepOriginal && variant !== 0 ? [{ path: { type: 'PathPrefix', value: pathPrefix(i, 0) }, headers: [{ name: 'x-env', value: 'prod' }] }] : [];
   return {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
@@ -125,6 +129,7 @@ export function httpRoute(i: number, o: RouteConfigOptions, variant = 0): Obj {
         {
           matches: [
             { path: { type: 'PathPrefix', value: pathPrefix(i, variant) }, headers: [{ name: 'x-env', value: 'prod' }] },
+            ...extra,
             { path: { type: 'Exact', value: `/r${i}/health` } },
           ],
           filters: [
@@ -155,7 +160,7 @@ export function httpRoute(i: number, o: RouteConfigOptions, variant = 0): Obj {
 export function baseObjects(o: RouteConfigOptions): Obj[] {
   const out: Obj[] = [gatewayClass(), namespace(), gateway(o.port)];
   if (o.servicePerRoute) {
-    for (let i = 0; i < o.routes; i++) for (const name of serviceNames(i, o)) out.push(...service(name, o.backend));
+    for (let i = 0; i < o.routes; i++) out.push(...service(`svc-${i}`, o.backend));
   } else {
     for (let s = 0; s < (o.services ?? 10); s++) out.push(...service(`svc-${s}`, o.backend));
   }
