@@ -34,6 +34,8 @@ export interface NatsConnectOptions {
    * so a wrong URL is noticed). Once connected, the connection reconnects forever either way.
    */
   waitForServer?: boolean;
+  /** How long one connection attempt may take (TCP, TLS, handshake). Default 10 s. */
+  connectTimeoutMs?: number;
   /** Backoff between reconnect attempts: doubles from `minMs` (default 250) up to `maxMs` (default 5000), ±20% jitter. */
   reconnectBackoff?: { minMs?: number; maxMs?: number };
   /** Connection status changes: disconnect, reconnecting, reconnect, error, close, ... (for logs and metrics). */
@@ -91,6 +93,7 @@ function connectionOptions(options: NatsConnectOptions, servers: string[], backo
     servers,
     name: options.name,
     maxReconnectAttempts: -1,
+    timeout: options.connectTimeoutMs ?? 10_000,
     // Called before each connection attempt.
     reconnectDelayHandler: () => backoff.next(),
     waitOnFirstConnect: options.waitForServer ?? false,
