@@ -21,6 +21,25 @@ export interface CacheEntry {
 /** True when the entry holds the object in full (valid or not). */
 export const isFull = (e: CacheEntry): boolean => e.object !== undefined || e.errors !== undefined;
 
+function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && !Array.isArray(a) && !Array.isArray(b)) {
+    const ra = a as Record<string, unknown>;
+    const rb = b as Record<string, unknown>;
+    const ka = Object.keys(ra);
+    return ka.length === Object.keys(rb).length && ka.every((k) => Object.hasOwn(rb, k) && jsonEqual(ra[k], rb[k]));
+  }
+  return false;
+}
+
+/** True when two admitted objects differ at most in `metadata.resourceVersion`. */
+function sameButVersion(a: AnyObject, b: AnyObject): boolean {
+  const { resourceVersion: _a, ...ma } = a.metadata;
+  const { resourceVersion: _b, ...mb } = b.metadata;
+  return jsonEqual({ ...a, metadata: ma }, { ...b, metadata: mb });
+}
+
 const keyOf = (o: { metadata: { namespace?: string; name: string } }) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
 
 export class ObjectCache {
@@ -61,8 +80,21 @@ export class ObjectCache {
     const rv = o.metadata.resourceVersion;
     const full = !policy || keepsFull(stubOf(o), policy);
     if (prev && rv !== undefined && prev.stub.resourceVersion === rv && isFull(prev) === full) return;
-    m.set(key, full ? this.admitted(kind, o) : { stub: stubOf(o) });
-    if (full || (prev && isFull(prev))) this.changes++;
+    if (!full) {
+      m.set(key, { stub: stubOf(o) });
+      if (prev && isFull(prev)) this.changes++;
+      return;
+    }
+    const next = this.admitted(kind, o);
+    // A write to status only (Portway's own status writes, above all) changes nothing Portway reads:
+    // the admitted object is the same but for its resourceVersion. Keep the previous object, so the
+    // state does not change and the controller does not rebuild for it.
+    if (prev?.object && next.object && sameButVersion(prev.object, next.object)) {
+      m.set(key, { ...prev, stub: next.stub });
+      return;
+    }
+    m.set(key, next);
+    this.changes++;
   }
 
   /** Forgets an object. */

@@ -41,6 +41,8 @@ export interface ReplicaOptions {
   /** Campaign on this Lease; without it the replica leads at once. */
   lease?: { namespace: string; name: string; identity: string };
   batchMs?: number;
+  /** Controller log (default silent). */
+  log?: typeof silent;
 }
 
 export async function startReplica(o: ReplicaOptions): Promise<Replica> {
@@ -48,7 +50,7 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
   const controller = new Controller({
     source,
     bus: o.bus,
-    log: silent,
+    log: o.log ?? silent,
     controllerName: CONTROLLER,
     cluster: '',
     addressPool: o.addressPool,

@@ -285,6 +285,12 @@ export class ApiServer {
       if (url.pathname === '/version') {
         return discovery({ major: '1', minor: '32', gitVersion: 'v1.32.0-portway-double', gitCommit: '', gitTreeState: 'clean', buildDate: '2025-01-01T00:00:00Z', goVersion: 'go1.23', compiler: 'gc', platform: 'linux/amd64' });
       }
+      if (url.pathname === '/_double/requests') {
+        // Not a Kubernetes endpoint: counters for tests that run the double in another process.
+        const filter = Object.fromEntries([...url.searchParams].map(([k, v]) => [k, k === 'code' ? Number(v) : v]));
+        record.verb = 'discovery';
+        return this.json(res, 200, { count: this.countRequests(filter) });
+      }
       if (['/healthz', '/readyz', '/livez'].includes(url.pathname)) {
         record.verb = 'discovery';
         res.writeHead(200, { 'Content-Type': 'text/plain' });

@@ -6,3 +6,4 @@ export { kubeconfigYaml } from './kubeconfig.js';
 export type { ResourceType, PrinterColumn, PatchMeta } from './resource-types.js';
 export { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from './patches.js';
 export { kubectlAvailable, startKubeEnvironment, type KubeEnvironment } from './kube-environment.js';
+export { spawnApiServer, type RemoteApiServer } from './spawn-api-server.js';
