@@ -173,6 +173,12 @@ describe('WebSocket upgrades and backend TLS', () => {
     expect((await get(GW, port, { path: '/tls-untrusted' })).status).toBe(502);
   });
 
+  it("sends the policy's serverName as SNI whatever the request's Host header says", async () => {
+    const r = await get(GW, port, { path: '/tls-ok', host: 'client-facing.example.com' });
+    expect(r.status).toBe(200);
+    expect(r.json()).toMatchObject({ servername: 'backend.internal' });
+  });
+
   it('checks subjectAltNames (URI) instead of the serverName when given', async () => {
     const r = await get(GW, port, { path: '/tls-san-uri' });
     expect(r.status).toBe(200);

@@ -4,7 +4,7 @@
  * kept across config swaps while a config still uses the endpoint.
  */
 import http2, { type ClientHttp2Session } from 'node:http2';
-import { Pool } from 'undici';
+import { Pool, buildConnector } from 'undici';
 import type { Backend } from '@portway/ir';
 import type { TlsClientOptions } from './tls-client-options.js';
 
@@ -43,19 +43,21 @@ export class Upstream {
     if (this.pool !== null) return this.pool;
     if (this.closed) throw new Error(`upstream ${this.key} is closed`);
     const tls = this.tls;
+    let connect: Pool.Options['connect'] = { timeout: CONNECT_TIMEOUT_MS };
+    if (tls !== null) {
+      const connector = buildConnector({
+        timeout: CONNECT_TIMEOUT_MS,
+        ca: tls.ca,
+        cert: tls.cert,
+        key: tls.key,
+        rejectUnauthorized: true,
+        checkServerIdentity: tls.checkServerIdentity,
+      } as buildConnector.BuildOptions);
+      // undici derives the SNI from each request's Host header; the backend's TLS policy decides it instead.
+      connect = (opts, callback) => connector({ ...opts, servername: tls.servername }, callback);
+    }
     this.pool = new Pool(this.origin, {
-      connect:
-        tls === null
-          ? { timeout: CONNECT_TIMEOUT_MS }
-          : {
-              timeout: CONNECT_TIMEOUT_MS,
-              servername: tls.servername,
-              ca: tls.ca,
-              cert: tls.cert,
-              key: tls.key,
-              rejectUnauthorized: true,
-              checkServerIdentity: tls.checkServerIdentity,
-            },
+      connect,
       keepAliveTimeout: KEEP_ALIVE_MS,
       keepAliveMaxTimeout: KEEP_ALIVE_MS,
       // The proxy enforces the route's timeouts itself; undici's own would cut long responses.
