@@ -15,7 +15,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { discoverKinds } from './discovery.js';
 import { KubeApiError, KubeClient, resourcePath } from './kube-client.js';
 import { isFull, ObjectCache } from './object-cache.js';
-import { Reflector, type RawObject, type ReflectorStats } from './reflector.js';
+import { normalizeObject, type RawObject } from './normalize-object.js';
+import { Reflector, type ReflectorStats } from './reflector.js';
 import { derivePolicy, keepsFull, type RetentionPolicy } from './retention.js';
 import { silentLog, type Log, type ResourceSource, type SourceError, type SourceState } from './source-types.js';
 import { WATCHED_KINDS, type ServedKind } from './watched-kinds.js';
@@ -97,8 +98,7 @@ export function createKubernetesSource(options: KubernetesSourceOptions): Kubern
     try {
       const o = await client.request<RawObject>('GET', resourcePath(kind, namespace, name));
       if (stopped) return;
-      const { managedFields: _m, ...metadata } = o.metadata;
-      cache!.put(kind, { ...o, apiVersion: kind.apiVersion, kind: kind.kind, metadata }, policy);
+      cache!.put(kind, normalizeObject(kind, o), policy);
       schedule();
     } catch (e) {
       if (!(e instanceof KubeApiError && e.code === 404)) log.warn({ kind: kind.kind, namespace, name, err: (e as Error).message }, 'could not fetch an object that became relevant; the next relist will');

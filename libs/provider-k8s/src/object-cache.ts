@@ -3,6 +3,7 @@
  * it, the admitted object (or why admission refused it). Admission runs once per resourceVersion.
  */
 import { admit, formatFieldError, type AnyObject } from '@portway/api';
+import { jsonEqual } from './json-equal.js';
 import { resourcePath } from './kube-client.js';
 import type { RawObject } from './reflector.js';
 import { keepsFull, stubOf, type RetentionPolicy, type Stub } from './retention.js';
@@ -20,18 +21,6 @@ export interface CacheEntry {
 
 /** True when the entry holds the object in full (valid or not). */
 export const isFull = (e: CacheEntry): boolean => e.object !== undefined || e.errors !== undefined;
-
-function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
-  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && !Array.isArray(a) && !Array.isArray(b)) {
-    const ra = a as Record<string, unknown>;
-    const rb = b as Record<string, unknown>;
-    const ka = Object.keys(ra);
-    return ka.length === Object.keys(rb).length && ka.every((k) => Object.hasOwn(rb, k) && jsonEqual(ra[k], rb[k]));
-  }
-  return false;
-}
 
 /** True when two admitted objects differ at most in `metadata.resourceVersion`. */
 function sameButVersion(a: AnyObject, b: AnyObject): boolean {

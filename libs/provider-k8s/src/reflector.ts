@@ -11,11 +11,11 @@
  * good on any error other than 410 and keeps every object in its own cache: hence this class.)
  */
 import { KubeApiError, resourcePath, type KubeClient, type WatchHandle } from './kube-client.js';
+import { normalizeObject, type RawObject } from './normalize-object.js';
 import type { Log } from './source-types.js';
 import type { ServedKind } from './watched-kinds.js';
 
-/** An object as the reflector hands it on. */
-export type RawObject = Record<string, any> & { apiVersion: string; kind: string; metadata: Record<string, any> & { name: string; namespace?: string; resourceVersion?: string } };
+export type { RawObject } from './normalize-object.js';
 
 /** Why a watch ended. */
 export type WatchEnd = 'closed' | 'expired' | 'stalled' | 'relist' | 'error' | 'stopped';
@@ -71,6 +71,8 @@ export class Reflector {
   /** Stops the watch; no callback runs after the returned promise resolves. */
   async stop(): Promise<void> {
     this.stopped = true;
+    // A `start()` still waiting for the first list returns (the source checks `stopped`).
+    this.markSynced();
     this.current?.finish('stopped');
     this.wake?.();
     await this.loop;
@@ -81,8 +83,7 @@ export class Reflector {
   }
 
   private normalize(o: any): RawObject {
-    const { managedFields: _m, ...metadata } = o.metadata ?? {};
-    return { ...o, apiVersion: this.o.kind.apiVersion, kind: this.o.kind.kind, metadata };
+    return normalizeObject(this.o.kind, o);
   }
 
   private async run(): Promise<void> {

@@ -7,6 +7,7 @@
  * listener references a Secret), the source fetches the full object again.
  */
 import type { AnyObject } from '@portway/api';
+import { ROUTE_KINDS } from './watched-kinds.js';
 
 /** A parentRef as the retention decision reads it. */
 export interface ParentRef {
@@ -44,7 +45,6 @@ export interface RetentionPolicy {
 }
 
 const GW_GROUP = 'gateway.networking.k8s.io';
-const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute']);
 const isRecord = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function parentRef(ref: unknown, namespace: string | undefined): ParentRef | undefined {

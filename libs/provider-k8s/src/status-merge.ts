@@ -9,20 +9,10 @@
  *   new time, and must not rewrite them for that (no status flapping).
  */
 
+import { jsonEqual } from './json-equal.js';
+
 type Obj = Record<string, any>;
 const isRecord = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Deep equality of JSON values (key order ignored, undefined members ignored). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
-  if (isRecord(a) && isRecord(b)) {
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    return ka.length === kb.length && ka.every((k) => jsonEqual(a[k], b[k]));
-  }
-  return false;
-}
 
 /** The list of shared entries in a kind's status, if it has one. */
 export function sharedListOf(status: Obj | undefined): 'parents' | 'ancestors' | undefined {

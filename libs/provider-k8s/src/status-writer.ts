@@ -17,9 +17,10 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { EventRecorder, type EventRecorderOptions } from './event-recorder.js';
 import { KubeApiError, KubeClient, resourcePath } from './kube-client.js';
 import { discoverKinds } from './discovery.js';
+import { normalizeObject } from './normalize-object.js';
 import { mergeStatus, statusDiffers } from './status-merge.js';
 import { silentLog, type Log, type StatusUpdate } from './source-types.js';
-import { STATUS_KINDS, WATCHED_KINDS, type ServedKind } from './watched-kinds.js';
+import { POLICY_KINDS, ROUTE_KINDS, STATUS_KINDS, WATCHED_KINDS, type ServedKind } from './watched-kinds.js';
 
 type Obj = Record<string, any>;
 
@@ -93,8 +94,6 @@ export function updatesFromStatusMap(statuses: Readonly<Record<string, unknown>>
   });
 }
 
-const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute']);
-const POLICY_KINDS = new Set(['BackendTLSPolicy', 'XBackendTrafficPolicy']);
 
 function classify(e: unknown): StatusWriteFailure {
   if (e instanceof StatusWriteFailure) return e;
@@ -180,7 +179,7 @@ export function createStatusWriter(options: StatusWriterOptions): StatusWriter {
     const cached = attempt === 1 ? known.get(key) : undefined;
     const tries = cached ? [cached, undefined] : [undefined];
     for (const [i, start] of tries.entries()) {
-      const live = start ?? (await client.request<Obj>('GET', path));
+      const live = start ?? normalizeObject(kind, await client.request<Obj>('GET', path));
       const merged = mergeStatus(live.status, request.status as Obj, controllerName);
       if (!statusDiffers(live.status, merged)) {
         known.set(key, live);
@@ -188,11 +187,9 @@ export function createStatusWriter(options: StatusWriterOptions): StatusWriter {
         counter.inc({ kind: kindName, result: 'skipped' });
         return;
       }
-      const { managedFields: _m, ...metadata } = live.metadata ?? {};
       try {
-        const written = await client.request<Obj>('PUT', `${path}/status`, { body: { ...live, apiVersion: kind.apiVersion, kind: kind.kind, metadata, status: merged } });
-        const { managedFields: _w, ...writtenMeta } = written.metadata ?? {};
-        known.set(key, { ...written, metadata: writtenMeta });
+        const written = await client.request<Obj>('PUT', `${path}/status`, { body: { ...normalizeObject(kind, live), status: merged } });
+        known.set(key, normalizeObject(kind, written));
         counts.writes++;
         counts.byKind[kindName] = (counts.byKind[kindName] ?? 0) + 1;
         counter.inc({ kind: kindName, result: 'written' });

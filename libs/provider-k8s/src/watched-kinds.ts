@@ -50,3 +50,9 @@ export const STATUS_KINDS: ReadonlySet<string> = new Set([
 ]);
 
 export const watchedKind = (kind: string): WatchedKind | undefined => WATCHED_KINDS.find((k) => k.kind === kind);
+
+/** Route kinds (their status holds `parents`, shared with other controllers). */
+export const ROUTE_KINDS: ReadonlySet<string> = new Set(['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute']);
+
+/** Policy kinds (their status holds `ancestors`, shared with other controllers). */
+export const POLICY_KINDS: ReadonlySet<string> = new Set(['BackendTLSPolicy', 'XBackendTrafficPolicy']);

@@ -3,6 +3,7 @@
  * strategic merge patch (the built-in kinds' list-merge rules, as `kubectl apply` sends them). Each
  * returns a new value; the input is not mutated. A patch that cannot be applied is a {@link PatchError}.
  */
+import { cloneJson, isRecord, jsonEqual } from './json.js';
 import type { PatchMeta } from './resource-types.js';
 
 /** A patch that cannot be applied (the API server answers 422 or 400). */
@@ -10,8 +11,9 @@ export class PatchError extends Error {}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-const isObject = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
+const isObject = isRecord as (v: unknown) => v is Record<string, Json>;
+const clone = cloneJson;
+const deepEqual = jsonEqual;
 
 /** RFC 7386: objects merge recursively, `null` deletes, anything else replaces. */
 export function applyMergePatch(target: unknown, patch: unknown): unknown {
@@ -31,16 +33,6 @@ function parsePointer(pointer: string): string[] {
     .slice(1)
     .split('/')
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  if (isObject(a) && isObject(b)) {
-    const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
-  }
-  return false;
 }
 
 /** RFC 6902 operations: add, remove, replace, move, copy, test. */

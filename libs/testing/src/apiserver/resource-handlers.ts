@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { admit, lookupKind } from '@portway/api';
+import { cloneJson, isRecord, jsonEqual } from './json.js';
 import { ObjectStore, objectKey, type StoredObject } from './object-store.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from './patches.js';
 import type { Registry } from './registry.js';
@@ -34,19 +35,8 @@ export interface WriteResult {
 }
 
 type Obj = Record<string, any>;
-const isRecord = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  if (isRecord(a) && isRecord(b)) {
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
-  }
-  return false;
-}
+const clone = cloneJson;
+const deepEqual = jsonEqual;
 
 /** Everything but metadata and status: what bumps `generation` when it changes. */
 function specOf(o: Obj): Obj {

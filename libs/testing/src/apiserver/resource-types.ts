@@ -2,6 +2,7 @@
  * The kinds the API-server double serves: one {@link ResourceType} per group and resource, built
  * from CustomResourceDefinitions or from the table of built-in kinds.
  */
+import { isRecord } from './json.js';
 
 /** A column of `kubectl get` output (a CRD's `additionalPrinterColumns`). */
 export interface PrinterColumn {
@@ -64,7 +65,6 @@ export const qualifiedKind = (r: { group: string; kind: string }): string => (r.
 /** `group/version`, or `version` for the core group. */
 export const apiVersionOf = (group: string, version: string): string => (group ? `${group}/${version}` : version);
 
-const isRecord = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The version priority Kubernetes uses to sort versions (GA > beta > alpha, higher numbers first). */
 export function compareVersions(a: string, b: string): number {
