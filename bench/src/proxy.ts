@@ -120,8 +120,8 @@ async function main(): Promise<void> {
   const firstWorkers = workerCounts[0]!;
   printTable(
     'Saturation (wrk -t1 -c50, median of rounds)',
-    ['target', 'workers', 'req/s', 'p50 ms', 'p99 ms', 'cpu cores', 'RSS MiB', 'rounds', 'errors', 'req/s range'],
-    summaries.map((s) => [s.target, s.workers, Math.round(s.rps), s.p50Ms, s.p99Ms, s.cores, round(s.rssMiB, 1), s.rounds, s.errors, s.spread]),
+    ['target', 'workers', 'req/s', 'p50 ms', 'p99 ms', 'cpu cores', 'CPU µs/req', 'RSS MiB', 'rounds', 'errors', 'req/s range'],
+    summaries.map((s) => [s.target, s.workers, Math.round(s.rps), s.p50Ms, s.p99Ms, s.cores, Math.round((s.cores * 1e6) / s.rps), round(s.rssMiB, 1), s.rounds, s.errors, s.spread]),
   );
   printTable(
     `Constant rate at 50% of each target's max (${firstWorkers} worker${firstWorkers > 1 ? 's' : ''}, open loop, latency from intended send time)`,
@@ -139,7 +139,10 @@ async function main(): Promise<void> {
     figures[`portway_vs_fastify${sfx}`] = ratio(pw?.rps, get('fastify', workers)?.rps);
     figures[`portway_vs_http_proxy${sfx}`] = ratio(pw?.rps, get('http-proxy', workers)?.rps);
     figures[`p99_vs_nginx${sfx}`] = ratio(pw?.p99Ms, get('nginx', workers)?.p99Ms);
-    for (const s of summaries.filter((x) => x.workers === workers)) figures[`rps_${s.target.replace(/-/g, '_')}${sfx}`] = Math.round(s.rps);
+    for (const s of summaries.filter((x) => x.workers === workers)) {
+      figures[`rps_${s.target.replace(/-/g, '_')}${sfx}`] = Math.round(s.rps);
+      figures[`cpu_us_per_req_${s.target.replace(/-/g, '_')}${sfx}`] = Math.round((s.cores * 1e6) / s.rps);
+    }
   }
   figures.p99_fixed_vs_nginx = ratio(fixed.get('portway')?.p99Ms, fixed.get('nginx')?.p99Ms);
   for (const [name, r] of fixed) figures[`p99_fixed_ms_${name.replace(/-/g, '_')}`] = round(r.p99Ms, 3);

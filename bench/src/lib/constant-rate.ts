@@ -2,12 +2,13 @@
  * Open-loop load at a constant rate, free of coordinated omission: request i is due at
  * t0 + i/rate whether or not earlier requests were answered, and its latency is measured from
  * that intended time, so time spent queued behind a slow server (or a busy connection) counts.
- * Requests go through an undici Pool of keep-alive connections; a request that finds every
- * connection busy waits in the pool's queue, and that wait is part of its latency.
+ * Requests go over a fixed set of keep-alive connections (a lean client, so the generator
+ * does not limit the rate); a request that finds every connection busy waits in a queue, and
+ * that wait is part of its latency.
  */
 import { createHistogram } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Pool, type Dispatcher } from 'undici';
+import { encodeGet, RawConnection } from './raw-http-client.js';
 
 export interface ConstantRateOptions {
   /** Origin, e.g. "http://127.0.0.1:8080". */
@@ -48,58 +49,49 @@ const TICK_MS = 1;
 
 export async function runConstantRate(o: ConstantRateOptions): Promise<ConstantRateResult> {
   if (!(o.rate > 0) || !(o.durationMs > 0)) throw new RangeError('rate and durationMs must be positive');
-  const pool = new Pool(o.origin, { connections: o.connections ?? 50, pipelining: 1, keepAliveTimeout: 60_000 });
+  const origin = new URL(o.origin);
   const histogram = createHistogram({ lowest: 1, highest: 120e9, figures: 3 });
-  const requests = o.requests && o.requests.length > 0 ? o.requests.map((r) => ({ path: r.path, headers: { ...r.headers } })) : [{ path: o.path, headers: { ...(o.headers ?? {}) } }];
+  const list = o.requests && o.requests.length > 0 ? o.requests : [{ path: o.path, headers: o.headers ?? {} }];
+  const encoded = list.map((r) => encodeGet(origin, r.path, r.headers));
   const total = Math.max(1, Math.floor((o.rate * o.durationMs) / 1000));
   const periodNs = 1e9 / o.rate;
   let sent = 0;
   let completed = 0;
   let non2xx = 0;
   let errors = 0;
-  let outstanding = 0;
   let lastDone = 0n;
-  /** Set once the drain time is over: later callbacks (aborted requests) are not counted twice. */
+  /** Set once the drain time is over: later callbacks (closed connections) are not counted. */
   let closed = false;
+  // Requests due but not yet on a connection (intended times and request numbers), FIFO.
+  const queue: { intended: bigint; n: number }[] = [];
+  let head = 0;
+  const inFlight = new Map<RawConnection, bigint>();
 
-  const finish = (intended: bigint, failed: boolean, status: number) => {
+  const onDone = (conn: RawConnection, status: number, failed: boolean) => {
     if (closed) return;
+    const intended = inFlight.get(conn)!;
+    inFlight.delete(conn);
     const now = process.hrtime.bigint();
-    outstanding--;
     lastDone = now;
-    if (failed) {
-      errors++;
-      return;
+    if (failed) errors++;
+    else {
+      completed++;
+      if (status < 200 || status >= 400) non2xx++;
+      const ns = Number(now - intended);
+      histogram.record(ns > 0 ? ns : 1);
     }
-    completed++;
-    if (status < 200 || status >= 400) non2xx++;
-    const ns = Number(now - intended);
-    histogram.record(ns > 0 ? ns : 1);
+    next(conn);
   };
-
-  const send = (intended: bigint, n: number) => {
-    const r = requests[n % requests.length]!;
-    outstanding++;
-    let status = 0;
-    let settled = false;
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart() {},
-      onResponseStart(_c, statusCode) {
-        status = statusCode;
-      },
-      onResponseData() {},
-      onResponseEnd() {
-        if (settled) return;
-        settled = true;
-        finish(intended, false, status);
-      },
-      onResponseError() {
-        if (settled) return;
-        settled = true;
-        finish(intended, true, status);
-      },
-    };
-    pool.dispatch({ origin: o.origin, method: 'GET', path: r.path, headers: r.headers }, handler);
+  const connections = Array.from({ length: o.connections ?? 50 }, () => new RawConnection(origin.hostname, Number(origin.port || 80), onDone));
+  const next = (conn: RawConnection) => {
+    if (head >= queue.length || !conn.idle) return;
+    const q = queue[head++]!;
+    if (head > 4096 && head * 2 > queue.length) {
+      queue.splice(0, head);
+      head = 0;
+    }
+    inFlight.set(conn, q.intended);
+    conn.send(encoded[q.n % encoded.length]!);
   };
 
   const t0 = process.hrtime.bigint();
@@ -108,18 +100,22 @@ export async function runConstantRate(o: ConstantRateOptions): Promise<ConstantR
     const elapsed = process.hrtime.bigint() - t0;
     const due = Math.min(total, Math.floor(Number(elapsed) / periodNs) + 1);
     while (sent < due) {
-      send(t0 + BigInt(Math.round(sent * periodNs)), sent);
+      queue.push({ intended: t0 + BigInt(Math.round(sent * periodNs)), n: sent });
       sent++;
+    }
+    for (const c of connections) {
+      if (head >= queue.length) break;
+      if (c.idle) next(c);
     }
     if (elapsed > endNs) break;
     await sleep(TICK_MS);
   }
   const sendEnd = process.hrtime.bigint();
   const drainDeadline = Date.now() + (o.drainMs ?? 5_000);
-  while (outstanding > 0 && Date.now() < drainDeadline) await sleep(5);
-  const unanswered = outstanding;
+  while (completed + errors < sent && Date.now() < drainDeadline) await sleep(5);
+  const unanswered = sent - completed - errors;
   closed = true;
-  await pool.destroy();
+  for (const c of connections) c.close();
   errors += unanswered;
   const span = Number((lastDone > sendEnd ? lastDone : sendEnd) - t0) / 1e9;
   const ms = (ns: number) => (completed > 0 ? ns / 1e6 : Number.NaN);
