@@ -22,4 +22,5 @@ describeBusContract('NatsBus', {
     return bus;
   },
   quietMs: 300,
+  coalesces: true,
 });

@@ -62,6 +62,7 @@ export class ConfigWatcher {
       this.latest.delete(k);
       Effect.runSync(FiberMap.remove(this.fibers, k));
       if (this.delivered.delete(k)) this.call({ key, entry: null });
+      this.retainLive();
       return;
     }
     if (change.revision <= (this.latest.get(k)?.revision ?? 0)) return;
