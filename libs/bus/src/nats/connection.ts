@@ -65,7 +65,7 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
     // The backoff starts again from its minimum after each successful reconnect.
     void (async () => {
       for await (const s of nc.status()) if (s.type === 'reconnect') backoff.reset();
-    })();
+    })().catch(() => undefined);
     return nc;
   } catch (e) {
     throw new NatsConnectError({ servers, message: `cannot connect to NATS at ${servers.join(', ')}: ${errorMessage(e)}`, cause: e });
@@ -128,7 +128,13 @@ function connectionOptions(options: NatsConnectOptions, servers: string[], backo
 export function watchStatus(nc: NatsConnection, onStatus: ((s: ConnectionStatus) => void) | undefined, onReconnect: () => void): void {
   void (async () => {
     for await (const s of nc.status()) {
-      if (s.type === 'reconnect') onReconnect();
+      if (s.type === 'reconnect') {
+        try {
+          onReconnect();
+        } catch {
+          // resuming is best effort per watch; one failing must not stop status reporting
+        }
+      }
       if (onStatus) {
         const status: ConnectionStatus = { type: s.type };
         if ('server' in s && typeof s.server === 'string') status.server = s.server;
@@ -140,5 +146,5 @@ export function watchStatus(nc: NatsConnection, onStatus: ((s: ConnectionStatus)
         }
       }
     }
-  })();
+  })().catch(() => undefined);
 }

@@ -105,9 +105,12 @@ export function followKv(options: KvFollowOptions): KvFollower {
     failures = 0;
     if (info.num_pending === 0) markSynced();
     // A consumer that ends on its own (deleted, stream gone) is recreated.
-    void consumed.closed().then(() => {
-      if (!stopped && gen === generation) schedule(RETRY_MIN_MS);
-    });
+    void consumed
+      .closed()
+      .catch(() => undefined)
+      .then(() => {
+        if (!stopped && gen === generation) schedule(RETRY_MIN_MS);
+      });
   };
 
   const run = () => {

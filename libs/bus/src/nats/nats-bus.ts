@@ -343,7 +343,11 @@ export class NatsBus implements Bus {
       bucket: CONFIG_BUCKET,
       filter: manifestFilter(cluster),
       onChange: (c) => watcher.onChange(c),
-      onSynced: () => void watcher.idle().then(() => options.onSynced?.()),
+      onSynced: () =>
+        void watcher
+          .idle()
+          .then(() => this.call(() => options.onSynced?.()))
+          .catch((e: unknown) => this.onError(e)),
       onError: (e) => this.onError(operationError('watchConfigs', manifestFilter(cluster), e)),
     });
     this.followers.add(follower);
