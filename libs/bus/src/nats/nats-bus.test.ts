@@ -326,6 +326,8 @@ describe('NatsBus on a real nats-server', () => {
     expect(error).toBeInstanceOf(NatsConnectError);
     expect((error as Error).message).toContain(`nats://127.0.0.1:${port}`);
     await expect(NatsBus.connect({ servers: `nats://127.0.0.1:${port}`, history: 3 })).rejects.toThrow(/history must be/);
+    await expect(NatsBus.connect({ servers: `nats://127.0.0.1:${port}`, credsFile: '/nonexistent/portway.creds' })).rejects.toThrow(/invalid NATS connection options: .*nonexistent/);
+    await expect(NatsBus.connect({ servers: [] })).rejects.toThrow(/no NATS server given/);
     server = await startNatsServer(); // for afterEach
   });
 
