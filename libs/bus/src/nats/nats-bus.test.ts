@@ -134,6 +134,20 @@ describe('NatsBus on a real nats-server', () => {
     expect(errorText()).toBe('');
   }, 180_000);
 
+  it('after a controller restart, republishes nothing that is unchanged', async () => {
+    const config = generateLargeGatewayConfig({ routes: 500, seed: 9, cluster: 'east' });
+    const before = await (await controller()).putConfig(key, config);
+    await buses.pop()!.close();
+    const restarted = await controller();
+    const again = await restarted.putConfig(key, structuredClone(config));
+    expect(again).toMatchObject({ changed: false, revision: before.revision, hash: before.hash });
+    expect(restarted.stats().kvPuts).toBe(0);
+    const edited = await restarted.putConfig(key, editRoute(config, routeNames(config)[7]!));
+    expect(edited.changed).toBe(true);
+    // Its first put in the cluster lists the stored shards once, then writes only the new ones.
+    expect(restarted.stats().shardPuts).toBeLessThanOrEqual(2);
+  });
+
   it('gives a watcher that starts after 100 changes exactly the latest revision', async () => {
     const hub = await controller({ gcEvery: 0 });
     let last = 0;
