@@ -185,7 +185,7 @@ export class NatsBus implements Bus {
         const manifestText = JSON.stringify(manifest);
         this.checkSize(mk, manifestText);
         const stored = await this.storedShardIds(key.cluster);
-        const toWrite = manifest.shards.filter((id, i, all) => !stored.has(id) && all.indexOf(id) === i);
+        const toWrite = [...new Set(manifest.shards)].filter((id) => !stored.has(id));
         for (const id of toWrite) this.checkSize(shardKey(key.cluster, id), shardBytes.get(id)!);
         // Shards first, the manifest last: a reader never sees a manifest before its shards exist.
         await runLimited(toWrite, 16, async (id) => {
