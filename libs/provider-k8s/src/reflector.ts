@@ -96,8 +96,13 @@ export class Reflector {
         failures = 0;
         const listedAt = Date.now();
         let end: WatchEnd;
-        do end = await this.watch(listedAt);
-        while (end === 'closed' && !this.stopped);
+        for (;;) {
+          const opened = Date.now();
+          end = await this.watch(listedAt);
+          if (end !== 'closed' || this.stopped) break;
+          // A watch the server ends at once, over and over, must not spin: resume after a pause.
+          if (Date.now() - opened < 1000) await this.pause(1000);
+        }
         if (end === 'stopped') return;
         if (end !== 'closed') this.stats.relists[end]++;
         this.o.log.debug({ kind: this.o.kind.kind, namespace: this.o.namespace, reason: end }, 'relisting');
