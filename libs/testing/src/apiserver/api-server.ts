@@ -74,6 +74,24 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** The API server's verb for a request on a resource path, or undefined for a method it does not serve. */
+function verbOf(method: string, named: boolean, watch: string | null): Verb | undefined {
+  switch (method) {
+    case 'GET':
+      return named ? 'get' : watch === 'true' || watch === '1' ? 'watch' : 'list';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return named ? 'delete' : 'deletecollection';
+    default:
+      return undefined;
+  }
+}
+
 /** The running double. */
 export class ApiServer {
   readonly store: ObjectStore;
@@ -138,13 +156,15 @@ export class ApiServer {
 
   // ---------------------------------------------------------------- direct access for tests
 
+  /** A request as a client would make it; a namespaced kind without a namespace means `default`, or every namespace for a list. */
   private requestFor(apiVersion: string, kind: string, namespace: string | undefined, name: string | undefined, subresource?: 'status'): ResourceRequest {
     const found = this.registry.byKind(apiVersion, kind);
     if (!found) throw new Error(`the double serves no ${kind} at ${apiVersion}`);
+    const ns = namespace ?? (name === undefined && !subresource ? undefined : 'default');
     return {
       type: found.type,
       version: found.version,
-      ...(found.type.namespaced ? { namespace: namespace ?? 'default' } : {}),
+      ...(found.type.namespaced && ns !== undefined ? { namespace: ns } : {}),
       ...(name !== undefined ? { name } : {}),
       ...(subresource ? { subresource } : {}),
       query: new URLSearchParams(),
@@ -154,7 +174,7 @@ export class ApiServer {
 
   /** Creates an object as a client would (admission included); throws the API error on failure. */
   create(object: Obj): Obj {
-    return this.handlers.create(this.requestFor(object.apiVersion, object.kind, object.metadata?.namespace, undefined), object).object;
+    return this.handlers.create(this.requestFor(object.apiVersion, object.kind, object.metadata?.namespace ?? 'default', undefined), object).object;
   }
 
   /**
@@ -186,8 +206,7 @@ export class ApiServer {
 
   /** Every object of a kind (in a namespace when given). */
   list(apiVersion: string, kind: string, namespace?: string): Obj[] {
-    const r = this.requestFor(apiVersion, kind, namespace, undefined);
-    return this.handlers.list(namespace === undefined ? { ...r, namespace: undefined } as ResourceRequest : r).items;
+    return this.handlers.list(this.requestFor(apiVersion, kind, namespace, undefined)).items;
   }
 
   /** Replaces an object (or, with `subresource: 'status'`, its status); its resourceVersion, when set, must be current. */
@@ -330,24 +349,7 @@ export class ApiServer {
     const manager = url.searchParams.get('fieldManager') ?? (req.headers['user-agent'] ?? 'unknown').split('/')[0]!;
     const request: ResourceRequest = { type, version, ...(namespace !== undefined ? { namespace } : {}), ...(name !== undefined ? { name } : {}), ...(subresource ? { subresource: 'status' as const } : {}), query: url.searchParams, manager };
     const watch = url.searchParams.get('watch');
-    const verb: Verb =
-      method === 'GET'
-        ? name === undefined
-          ? watch === 'true' || watch === '1'
-            ? 'watch'
-            : 'list'
-          : 'get'
-        : method === 'POST'
-          ? 'create'
-          : method === 'PUT'
-            ? 'update'
-            : method === 'PATCH'
-              ? 'patch'
-              : method === 'DELETE'
-                ? name === undefined
-                  ? 'deletecollection'
-                  : 'delete'
-                : (undefined as never);
+    const verb = verbOf(method, name !== undefined, url.searchParams.get('watch'));
     if (!verb) throw methodNotAllowed(`the server does not allow this method on the requested resource`);
     record.verb = verb;
     if ((verb === 'create' && name !== undefined) || (['update', 'patch'].includes(verb) && name === undefined)) throw methodNotAllowed('the server does not allow this method on the requested resource');

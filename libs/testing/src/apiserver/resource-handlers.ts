@@ -13,7 +13,7 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError }
 import type { Registry } from './registry.js';
 import { apiVersionOf, resourceId, resourceTypeFromCrd, type ResourceType } from './resource-types.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError, type FieldSelector, type LabelSelector } from './selectors.js';
-import { alreadyExists, ApiError, badRequest, conflict, gone, invalid, notFound, unsupportedMediaType } from './status-errors.js';
+import { alreadyExists, badRequest, conflict, gone, invalid, methodNotAllowed, notFound, unsupportedMediaType } from './status-errors.js';
 
 /** One request on a resource. */
 export interface ResourceRequest {
@@ -239,7 +239,8 @@ export class ResourceHandlers {
     if (!input.metadata.name && typeof input.metadata.generateName === 'string' && input.metadata.generateName) {
       input.metadata.name = `${input.metadata.generateName}${randomUUID().replace(/-/g, '').slice(0, 5)}`;
     }
-    if (r.type.namespaced && !input.metadata.namespace) throw badRequest('the server could not find the requested resource: a namespaced object needs a namespace');
+    // A namespaced kind is created under /namespaces/<ns>/ only, as the API server routes it.
+    if (r.type.namespaced && r.namespace === undefined) throw methodNotAllowed('the server does not allow this method on the requested resource');
     const { object, warnings } = this.admitObject(r, input, undefined, !r.type.statusSubresource);
     const name = String(object.metadata.name);
     const ns = r.type.namespaced ? String(object.metadata.namespace) : undefined;
