@@ -53,8 +53,6 @@ export interface KubernetesSource extends ResourceSource {
   cacheCounts(): { full: number; stubs: number };
 }
 
-const KIND_ORDER = new Map(WATCHED_KINDS.map((k, i) => [k.kind as string, i]));
-
 export function createKubernetesSource(options: KubernetesSourceOptions): KubernetesSource {
   const log = options.log ?? silentLog;
   const batchMs = options.batchMs ?? 100;
@@ -110,8 +108,7 @@ export function createKubernetesSource(options: KubernetesSourceOptions): Kubern
   const buildState = (): SourceState => {
     const objects: AnyObject[] = [];
     const errors: SourceError[] = [];
-    const entries = [...cache!.all()].sort(([ka, a], [kb, b]) => KIND_ORDER.get(ka.kind)! - KIND_ORDER.get(kb.kind)! || (a < b ? -1 : a > b ? 1 : 0));
-    for (const [, , e] of entries) {
+    for (const e of cache!.ordered()) {
       if (e.object) objects.push(e.object);
       if (e.errors) errors.push(...e.errors);
     }

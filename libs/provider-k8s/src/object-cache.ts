@@ -120,6 +120,14 @@ export class ObjectCache {
     for (const k of this.kinds) for (const [key, e] of this.entries.get(k.kind)!) yield [k, key, e];
   }
 
+  /** Every entry in a stable order: kinds in watch order, then by `namespace/name`. */
+  *ordered(): Generator<CacheEntry> {
+    for (const k of this.kinds) {
+      const m = this.entries.get(k.kind)!;
+      for (const key of [...m.keys()].sort()) yield m.get(key)!;
+    }
+  }
+
   *stubs(): Generator<Stub> {
     for (const [, , e] of this.all()) yield e.stub;
   }
