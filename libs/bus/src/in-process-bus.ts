@@ -1,5 +1,5 @@
 import { contentHash, type GatewayConfig } from '@portway/ir';
-import type { Ack, Bus, ConfigEntry, ConfigKey, EndpointReport, Heartbeat, Unsubscribe } from './types.js';
+import type { Ack, Bus, ConfigEntry, ConfigKey, EndpointReport, Heartbeat, Unsubscribe, WatchConfigsOptions } from './types.js';
 
 type EndpointKey = { cluster: string; namespace: string; service: string };
 
@@ -59,13 +59,14 @@ export class InProcessBus implements Bus {
     return () => this.heartbeatHandlers.delete(handler);
   }
 
-  watchConfigs(cluster: string, handler: (change: { key: ConfigKey; entry: ConfigEntry | null }) => void): Unsubscribe {
+  watchConfigs(cluster: string, handler: (change: { key: ConfigKey; entry: ConfigEntry | null }) => void, options: WatchConfigsOptions = {}): Unsubscribe {
     const w = { cluster, handler };
     this.configWatchers.add(w);
     const initial = [...this.configs.values()].filter((e) => e.key.cluster === cluster);
     this.enqueue(() => {
       if (!this.configWatchers.has(w)) return;
       for (const e of initial) this.call(() => handler({ key: e.key, entry: e }));
+      if (options.onSynced) this.call(options.onSynced);
     });
     return () => this.configWatchers.delete(w);
   }

@@ -47,7 +47,62 @@ export interface Heartbeat {
   at: number;
   /** Revisions the agent serves, per gateway "namespace/name". */
   serving: Record<string, { revision: number; hash: string }>;
+  /** False until the agent has applied every config present on the bus when it started. */
   ready: boolean;
+  /** Addresses the agent binds for configs that list none (its `--address`): what clients reach it at. */
+  addresses?: string[];
+  /**
+   * The latest outcome per gateway "namespace/name" (what the last ack said), repeated in every
+   * heartbeat: acks are not stored, so a controller that was away (restarted, disconnected)
+   * rebuilds Programmed from these.
+   */
+  outcomes?: Record<string, HeartbeatOutcome>;
+  /** The agent is shutting down: stop waiting for it at once. */
+  stopping?: boolean;
+}
+
+/** One gateway's latest apply outcome, as an agent repeats it in its heartbeats (an `Ack` without its sender). */
+export interface HeartbeatOutcome {
+  revision: number;
+  hash: string;
+  ok: boolean;
+  listenersBound: string[];
+  errors: AckError[];
+}
+
+/** Options of `Bus.watchConfigs`. */
+export interface WatchConfigsOptions {
+  /**
+   * Called once every config present when the watch started has been handed to the handler
+   * (immediately after the initial state when there is none). An agent reports ready after it.
+   */
+  onSynced?: () => void;
+}
+
+/**
+ * A rollback hold on one gateway's config (`portway rollback`): the config that `revision` held is
+ * published again, and the controller does not overwrite it while the config it builds for the
+ * gateway still has `supersededHash` (the content the rollback replaced). Once the gateway's own
+ * configuration changes, the controller publishes its build and removes the hold.
+ */
+export interface ConfigPin {
+  key: ConfigKey;
+  /** The revision whose config was restored. */
+  restoredRevision: number;
+  /** Content hash of the restored config. */
+  hash: string;
+  /** Content hash of the config the rollback replaced (the controller's build at that time). */
+  supersededHash: string;
+  /** RFC 3339 time of the rollback. */
+  at: string;
+}
+
+/** Rollback holds, stored next to the configs (the NATS bus implements it). */
+export interface ConfigPinStore {
+  putPin(pin: ConfigPin): Promise<void>;
+  deletePin(key: ConfigKey): Promise<void>;
+  /** Every hold (of one cluster, or of all). */
+  listPins(cluster?: string): Promise<ConfigPin[]>;
 }
 
 /** Endpoints of one exported Service in one cluster, with their health, as an agent reports them. */
@@ -81,8 +136,11 @@ export interface Bus {
   onHeartbeat(handler: (hb: Heartbeat) => void): Unsubscribe;
 
   // ── agent side ──
-  /** Calls `handler` with every entry of the cluster, then with each change (`entry` null on deletion). */
-  watchConfigs(cluster: string, handler: (change: { key: ConfigKey; entry: ConfigEntry | null }) => void): Unsubscribe;
+  /**
+   * Calls `handler` with every entry of the cluster, then with each change (`entry` null on
+   * deletion); `options.onSynced` once the entries present at the start were handed over.
+   */
+  watchConfigs(cluster: string, handler: (change: { key: ConfigKey; entry: ConfigEntry | null }) => void, options?: WatchConfigsOptions): Unsubscribe;
   publishAck(ack: Ack): Promise<void>;
   publishHeartbeat(hb: Heartbeat): Promise<void>;
 

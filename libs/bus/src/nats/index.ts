@@ -1,4 +1,4 @@
-export { NatsBus, type NatsBusOptions, type NatsBusStats, type ConfigRevision, type WatchConfigsOptions } from './nats-bus.js';
+export { NatsBus, type NatsBusOptions, type NatsBusStats, type ConfigRevision } from './nats-bus.js';
 export { BusService, NatsBusLive, natsBusScoped } from './nats-bus-layer.js';
 export { type NatsConnectOptions, type NatsTlsOptions, type ConnectionStatus } from './connection.js';
 export { NatsConnectError, BusOperationError, BusDataError } from './errors.js';
@@ -13,6 +13,7 @@ export {
   encodeToken,
   decodeToken,
   manifestKey,
+  pinKey,
   shardKey,
   endpointsKey,
   ackSubject,

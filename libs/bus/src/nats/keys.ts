@@ -5,6 +5,7 @@
  *
  * Keys of `portway-config`:   <cluster>.gw.<namespace>.<name>   (manifests)
  *                             <cluster>.shard.<shard id>         (shards)
+ *                             <cluster>.pin.<namespace>.<name>  (rollback holds; agents do not watch them)
  * Keys of `portway-endpoints`: <cluster>.<namespace>.<service>
  * Subjects:                   portway.ack.<cluster>.<agent>, portway.heartbeat.<cluster>.<agent>
  *
@@ -51,6 +52,10 @@ export const manifestFilter = (cluster?: string) => `${cluster === undefined ? '
 export const shardKey = (cluster: string, id: string) => `${encodeToken(cluster)}.shard.${id}`;
 export const shardFilter = (cluster: string) => `${encodeToken(cluster)}.shard.>`;
 export const endpointsKey = (k: EndpointKey) => `${encodeToken(k.cluster)}.${encodeToken(k.namespace)}.${encodeToken(k.service)}`;
+
+export const pinKey = (k: ConfigKey) => `${encodeToken(k.cluster)}.pin.${encodeToken(k.namespace)}.${encodeToken(k.name)}`;
+/** Filter of every rollback hold of a cluster (all clusters when `cluster` is undefined). */
+export const pinFilter = (cluster?: string) => `${cluster === undefined ? '*' : encodeToken(cluster)}.pin.>`;
 
 /** The config key a manifest key names, or undefined when the key is not a manifest key. */
 export function parseManifestKey(key: string): ConfigKey | undefined {

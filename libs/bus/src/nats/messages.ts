@@ -5,7 +5,7 @@
  */
 import { Either, ParseResult, Schema } from 'effect';
 import { validateConfigManifest, type ConfigManifest } from '@portway/ir';
-import type { Ack, EndpointReport, Heartbeat } from '../types.js';
+import type { Ack, ConfigPin, EndpointReport, Heartbeat } from '../types.js';
 
 const AckErrorSchema = Schema.Struct({
   listener: Schema.optional(Schema.String),
@@ -30,6 +30,28 @@ const HeartbeatSchema = Schema.Struct({
   at: Schema.Number,
   serving: Schema.Record({ key: Schema.String, value: Schema.Struct({ revision: Schema.Number, hash: Schema.String }) }),
   ready: Schema.Boolean,
+  addresses: Schema.optional(Schema.Array(Schema.String)),
+  outcomes: Schema.optional(
+    Schema.Record({
+      key: Schema.String,
+      value: Schema.Struct({
+        revision: Schema.Number,
+        hash: Schema.String,
+        ok: Schema.Boolean,
+        listenersBound: Schema.Array(Schema.String),
+        errors: Schema.Array(AckErrorSchema),
+      }),
+    }),
+  ),
+  stopping: Schema.optional(Schema.Boolean),
+});
+
+const ConfigPinSchema = Schema.Struct({
+  key: Schema.Struct({ cluster: Schema.String, namespace: Schema.String, name: Schema.String }),
+  restoredRevision: Schema.Number,
+  hash: Schema.String,
+  supersededHash: Schema.String,
+  at: Schema.String,
 });
 
 const EndpointReportSchema = Schema.Struct({
@@ -68,6 +90,7 @@ const decoder =
 export const decodeAck = decoder(AckSchema) as (bytes: Uint8Array | string) => Decoded<Ack>;
 export const decodeHeartbeat = decoder(HeartbeatSchema) as (bytes: Uint8Array | string) => Decoded<Heartbeat>;
 export const decodeEndpointReport = decoder(EndpointReportSchema) as (bytes: Uint8Array | string) => Decoded<EndpointReport>;
+export const decodeConfigPin = decoder(ConfigPinSchema) as (bytes: Uint8Array | string) => Decoded<ConfigPin>;
 
 /** Decodes a stored manifest (checked against the manifest format of @portway/ir). */
 export function decodeManifest(bytes: Uint8Array): Decoded<ConfigManifest> {

@@ -7,7 +7,7 @@ import { jetstream, JetStreamApiCodes, JetStreamApiError, StorageType, type JetS
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { assembleConfig, contentHash, isMissingShards, shardConfig, type ConfigManifest, type GatewayConfig, type ShardOptions } from '@portway/ir';
-import type { Ack, Bus, ConfigEntry, ConfigKey, EndpointReport, Heartbeat, Unsubscribe } from '../types.js';
+import type { Ack, Bus, ConfigEntry, ConfigKey, ConfigPin, ConfigPinStore, EndpointReport, Heartbeat, Unsubscribe, WatchConfigsOptions } from '../types.js';
 import { ConfigWatcher, type ConfigChangeHandler } from './config-watcher.js';
 import { connectNats, watchStatus, type NatsConnectOptions } from './connection.js';
 import { BusDataError, BusOperationError, errorMessage, NatsConnectError } from './errors.js';
@@ -26,12 +26,14 @@ import {
   parseEndpointsKey,
   parseManifestKey,
   parseShardKey,
+  pinFilter,
+  pinKey,
   shardFilter,
   shardKey,
   type EndpointKey,
 } from './keys.js';
 import { followKv, type KvFollower } from './kv-follower.js';
-import { decodeAck, decodeEndpointReport, decodeHeartbeat, decodeManifest } from './messages.js';
+import { decodeAck, decodeConfigPin, decodeEndpointReport, decodeHeartbeat, decodeManifest } from './messages.js';
 import { ShardReader } from './shard-reader.js';
 
 export interface NatsBusOptions extends NatsConnectOptions {
@@ -74,13 +76,6 @@ export interface ConfigRevision {
   created: Date;
 }
 
-export interface WatchConfigsOptions {
-  /**
-   * Called once every config present when the watch started has been handed to the handler
-   * (immediately after the initial state when there is none). An agent reports ready after it.
-   */
-  onSynced?: () => void;
-}
 
 const MIN_HISTORY = 10;
 
@@ -92,7 +87,7 @@ const MIN_HISTORY = 10;
  * One controller writes at a time (leader election); concurrent writers are detected (optimistic
  * concurrency on the manifest key) but the shard garbage collector assumes one writer.
  */
-export class NatsBus implements Bus {
+export class NatsBus implements Bus, ConfigPinStore {
   private closed = false;
   private readonly followers = new Set<KvFollower>();
   private readonly watchers = new Set<ConfigWatcher>();
@@ -313,6 +308,44 @@ export class NatsBus implements Bus {
       this.storedShards.set(cluster, stored);
       return { purged: stale.length, kept: stored.size };
     });
+  }
+
+  // ───────────────────────────── rollback holds ─────────────────────────────
+
+  /** Stores a rollback hold (`<cluster>.pin.<namespace>.<name>`; agents do not watch these keys). */
+  async putPin(pin: ConfigPin): Promise<void> {
+    this.assertOpen('putPin');
+    const k = pinKey(pin.key);
+    await this.write(`putPin ${k}`, async () => {
+      await this.configKv.put(k, JSON.stringify(pin));
+    });
+  }
+
+  async deletePin(key: ConfigKey): Promise<void> {
+    this.assertOpen('deletePin');
+    const k = pinKey(key);
+    await this.write(`deletePin ${k}`, async () => {
+      const current = await this.configKv.get(k);
+      if (current?.operation === 'PUT') await this.configKv.delete(k);
+    });
+  }
+
+  async listPins(cluster?: string): Promise<ConfigPin[]> {
+    this.assertOpen('listPins');
+    try {
+      await this.whenConnected('listPins');
+      const out: ConfigPin[] = [];
+      for (const k of (await collect(await this.configKv.keys(pinFilter(cluster)))).sort()) {
+        const entry = await this.configKv.get(k);
+        if (entry?.operation !== 'PUT') continue;
+        const decoded = decodeConfigPin(entry.value);
+        if (decoded.ok && pinKey(decoded.value.key) === k) out.push(decoded.value);
+        else this.onError(new BusDataError({ key: k, message: `rollback hold refused: ${decoded.ok ? 'its key does not match' : decoded.error}` }));
+      }
+      return out;
+    } catch (e) {
+      throw operationError('listPins', pinFilter(cluster), e);
+    }
   }
 
   // ───────────────────────────── acks and heartbeats ─────────────────────────────

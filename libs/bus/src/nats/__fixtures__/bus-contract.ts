@@ -109,6 +109,24 @@ export function describeBusContract(name: string, factory: BusFactory): void {
         expect(seen.at(-1)!.config.gateway.generation).toBe(4);
       }));
 
+    it('calls onSynced once the entries present at the start were handed over (also with none)', () =>
+      withBus(async (bus) => {
+        const key = { cluster: 'east', namespace: 'default', name: 'gw' };
+        const entry = await bus.putConfig(key, contractConfig(1));
+        const seenAtSync: number[][] = [];
+        const seen: number[] = [];
+        bus.watchConfigs('east', ({ entry: e }) => seen.push(e?.revision ?? -1), { onSynced: () => seenAtSync.push([...seen]) });
+        let emptySynced = 0;
+        bus.watchConfigs('empty', () => undefined, { onSynced: () => emptySynced++ });
+        await eventually(() => expect(seenAtSync).toEqual([[entry.revision]]));
+        await eventually(() => expect(emptySynced).toBe(1));
+        await bus.putConfig(key, contractConfig(2));
+        await eventually(() => expect(seen).toHaveLength(2));
+        await sleep(factory.quietMs);
+        expect(seenAtSync).toHaveLength(1);
+        expect(emptySynced).toBe(1);
+      }));
+
     it('stops notifying after unsubscribe', () =>
       withBus(async (bus) => {
         const key = { cluster: 'east', namespace: 'default', name: 'gw' };

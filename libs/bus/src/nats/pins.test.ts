@@ -1,0 +1,62 @@
+/**
+ * Rollback holds and the heartbeat fields a controller rebuilds status from, on a real
+ * nats-server: holds are stored next to the configs, listed per cluster, deleted, never seen by
+ * an agent's watch; heartbeats carry addresses and outcomes end to end.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNatsServer, type NatsServer } from '@portway/testing';
+import type { ConfigEntry, ConfigPin, Heartbeat } from '../types.js';
+import { contractConfig, eventually } from './__fixtures__/bus-contract.js';
+import { NatsBus } from './nats-bus.js';
+
+describe('NatsBus rollback holds and heartbeat outcomes', () => {
+  let server: NatsServer;
+  let hub: NatsBus;
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    hub = await NatsBus.connect({ servers: server.url, manageBuckets: true, onError: () => undefined });
+  });
+  afterAll(async () => {
+    await hub?.close();
+    await server?.stop();
+  });
+
+  it('stores, lists per cluster and deletes holds; a watch of the configs never sees them', async () => {
+    const east = { cluster: 'east', namespace: 'default', name: 'gw' };
+    const west = { cluster: 'west', namespace: 'default', name: 'gw' };
+    const entry = await hub.putConfig(east, contractConfig(1, 'east'));
+    const seen: (ConfigEntry | null)[] = [];
+    let synced = false;
+    const stop = hub.watchConfigs('east', ({ entry: e }) => seen.push(e), { onSynced: () => (synced = true) });
+    const pin = (key: typeof east): ConfigPin => ({ key, restoredRevision: entry.revision, hash: entry.hash, supersededHash: 'abc', at: '2025-01-01T00:00:00Z' });
+    await hub.putPin(pin(east));
+    await hub.putPin(pin(west));
+    expect((await hub.listPins()).map((p) => p.key.cluster)).toEqual(['east', 'west']);
+    expect(await hub.listPins('west')).toEqual([pin(west)]);
+    await hub.deletePin(west);
+    await hub.deletePin(west); // deleting what is not there is fine
+    expect(await hub.listPins()).toEqual([pin(east)]);
+    await eventually(() => expect(synced).toBe(true));
+    expect(seen.map((e) => e?.revision)).toEqual([entry.revision]);
+    stop();
+  });
+
+  it('carries heartbeat addresses, outcomes and the stopping flag', async () => {
+    const beats: Heartbeat[] = [];
+    const stop = hub.onHeartbeat((h) => beats.push(h));
+    const hb: Heartbeat = {
+      agent: 'a1',
+      cluster: 'east',
+      at: 1,
+      serving: { 'infra/edge': { revision: 3, hash: 'h' } },
+      ready: true,
+      addresses: ['127.0.0.5'],
+      outcomes: { 'infra/edge': { revision: 4, hash: 'h2', ok: false, listenersBound: [], errors: [{ reason: 'Invalid', message: 'bad' }] } },
+      stopping: true,
+    };
+    await hub.publishHeartbeat(hb);
+    await eventually(() => expect(beats).toEqual([hb]));
+    stop();
+  });
+});
