@@ -7,6 +7,7 @@ import type { BackendTLSPolicyIndex } from './backend-tls-policies.js';
 import type { BackendTrafficPolicyIndex } from './backend-traffic-policies.js';
 import { referenceAllowed } from './reference-grants.js';
 import type { Resources } from './resources.js';
+import { invalidRuleValue } from './rule-validation.js';
 import { selectorMatches } from './selectors.js';
 import type {
   BackendRefNode,
@@ -83,6 +84,7 @@ export function buildRoutes(inputs: RouteInputs): RouteNode[] {
     if (parents.length === 0) continue;
 
     const rules = buildRules(route, namespace, inputs);
+    markInvalidRules(rules, parents);
     const problem = firstProblem(rules);
     const node: RouteNode = {
       source: route,
@@ -250,11 +252,13 @@ function recordPolicyAncestors(
 function buildRules(route: Route, namespace: string, inputs: RouteInputs): RuleNode[] {
   const rules = ((route.spec as { rules?: RuleSpec[] }).rules ?? []) as RuleSpec[];
   return rules.map((rule, index) => {
+    const invalid = invalidRuleValue(route.kind, rule as unknown as Parameters<typeof invalidRuleValue>[1]);
     const node: RuleNode = {
       index,
       ...(rule.name !== undefined ? { name: rule.name } : {}),
       backendRefs: (rule.backendRefs ?? []).map((b) => resolveBackendRef(route, namespace, b, inputs)),
       mirrors: {},
+      ...(invalid !== undefined ? { invalid } : {}),
     };
     (rule.filters ?? []).forEach((f, fi) => {
       if (f.type === 'RequestMirror' && f.requestMirror) {
@@ -268,6 +272,29 @@ function buildRules(route: Route, namespace: string, inputs: RouteInputs): RuleN
     });
     return node;
   });
+}
+
+/**
+ * Rules with a value Portway cannot serve are dropped. With some rules left, every accepted
+ * parent says `PartiallyInvalid=True` ("Dropped Rule ..."); with none left, the route is not
+ * accepted (`Accepted=False, UnsupportedValue`) and attaches nowhere.
+ */
+function markInvalidRules(rules: readonly RuleNode[], parents: ParentNode[]): void {
+  const invalid = rules.filter((r) => r.invalid !== undefined);
+  if (invalid.length === 0) return;
+  const what = invalid.map((r) => `${r.index}${r.name !== undefined ? ` (${r.name})` : ''}: ${r.invalid}`).join('; ');
+  const all = invalid.length === rules.length;
+  for (const p of parents) {
+    if (!p.accepted) continue;
+    if (all) {
+      p.accepted = false;
+      p.attachments = [];
+      const i = p.conditions.findIndex((c) => c.type === 'Accepted');
+      p.conditions[i] = cond.routeUnsupportedValue(`Every rule is invalid: rule ${what}`);
+    } else {
+      p.conditions.push(cond.routePartiallyInvalid(`Dropped Rule${invalid.length > 1 ? 's' : ''} ${what}`));
+    }
+  }
 }
 
 function firstProblem(rules: readonly RuleNode[]): Condition | undefined {
@@ -288,6 +315,11 @@ function resolveBackendRef(route: Route, routeNamespace: string, ref: BackendRef
   const where = `${namespace}/${ref.name}`;
   const fail = (problem: Condition): BackendRefNode => ({ weight, problem, filters });
 
+  const extension = (filters as FilterSpec[]).find((f) => f.type === 'ExtensionRef')?.extensionRef;
+  if (extension) {
+    // Never skipped: requests that pick this backendRef get 500.
+    return fail(cond.routeInvalidKind(`backendRef ${where}: ExtensionRef filter ${extension.group}/${extension.kind} ${extension.name} is not supported: requests sent to it get 500`));
+  }
   const isService = group === '' && kind === 'Service';
   const isImport = group === MCS_GROUP && kind === 'ServiceImport';
   if (!isService) {
@@ -307,25 +339,35 @@ function resolveBackendRef(route: Route, routeNamespace: string, ref: BackendRef
   if (!allowed) {
     return fail(cond.routeRefNotPermitted(`backendRef ${kind} ${where} is in another namespace and no ReferenceGrant allows the reference`));
   }
-  const backend = resolveService(namespace, ref.name, ref.port, inputs.resources, inputs.tlsPolicies);
+  const backend = resolveService(namespace, ref.name, ref.port, inputs.resources, inputs.tlsPolicies, route.kind === 'UDPRoute' ? 'UDP' : 'TCP');
   if (typeof backend === 'string') return fail(cond.routeBackendNotFound(backend));
   const traffic = inputs.trafficPolicies.lookup(namespace, ref.name);
   return { weight, backend: traffic ? { ...backend, traffic } : backend, filters };
 }
 
-/** Resolves a Service port to its endpoints (from the EndpointSlices labelled with the Service name). */
+/**
+ * Resolves a Service port to its endpoints (from the EndpointSlices labelled with the Service
+ * name). `protocol`: the transport the route uses (UDPRoute: UDP; every other kind: TCP), so a
+ * Service with both `53/TCP` and `53/UDP` resolves to the right one.
+ */
 export function resolveService(
   namespace: string,
   name: string,
   port: number | undefined,
   resources: Resources,
   tlsPolicies?: BackendTLSPolicyIndex,
+  protocol: 'TCP' | 'UDP' = 'TCP',
 ): ResolvedBackend | string {
   const svc = resources.get('Service', namespace, name);
   if (!svc) return `Service ${namespace}/${name} does not exist`;
   if (port === undefined) return `backendRef to Service ${namespace}/${name} has no port`;
-  const svcPort = svc.spec?.ports?.find((p) => p.port === port && (p.protocol ?? 'TCP') !== 'SCTP');
-  if (!svcPort) return `Service ${namespace}/${name} has no port ${port}`;
+  const svcPort = svc.spec?.ports?.find((p) => p.port === port && (p.protocol ?? 'TCP') === protocol);
+  if (!svcPort) {
+    const other = svc.spec?.ports?.find((p) => p.port === port);
+    return other
+      ? `Service ${namespace}/${name} has port ${port} for ${other.protocol ?? 'TCP'} only, not ${protocol}`
+      : `Service ${namespace}/${name} has no port ${port}`;
+  }
   const endpoints: ResolvedBackend['endpoints'] = [];
   const seen = new Set<string>();
   for (const slice of resources.snapshot.EndpointSlice) {
@@ -355,6 +397,7 @@ export function resolveService(
     namespace,
     name,
     port,
+    ...(protocol === 'UDP' ? { transport: 'UDP' as const } : {}),
     ...(svcPort.appProtocol ? { appProtocol: svcPort.appProtocol } : {}),
     endpoints,
     ...(tls ? { tlsPolicy: tls.policy } : {}),

@@ -118,6 +118,8 @@ export interface ResolvedBackend {
   namespace: string;
   name: string;
   port: number;
+  /** The Service port's transport when it is UDP (UDPRoute backends); absent means TCP. */
+  transport?: 'UDP';
   /** Service port's appProtocol (e.g. "kubernetes.io/h2c"). */
   appProtocol?: string;
   endpoints: { address: string; port: number; ready: boolean; zone?: string; cluster?: string }[];
@@ -162,8 +164,13 @@ export interface RuleNode {
   backendRefs: BackendRefNode[];
   /** Mirror filters' backends resolved, by filter index. */
   mirrors: Record<number, BackendRefNode>;
-  /** A problem that makes the whole rule answer 500 (e.g. an unsupported filter). */
+  /** A problem that makes the whole rule answer 500 (an ExtensionRef filter Portway cannot resolve). */
   problem?: Condition;
+  /**
+   * Set when the rule carries a value Portway cannot serve (an invalid regular expression, a
+   * filter type it does not implement): the rule is dropped, never translated (see rule-validation.ts).
+   */
+  invalid?: string;
 }
 
 export interface RouteNode {

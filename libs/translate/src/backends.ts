@@ -14,7 +14,8 @@ export class BackendTable {
   /** Adds (or finds) the backend and returns its id. gRPC rules always speak HTTP/2 to the backend. */
   add(b: ResolvedBackend, grpc = false): string {
     let protocol = backendProtocol(b.appProtocol);
-    let id = `${b.kind}/${b.namespace}/${b.name}:${b.port}`;
+    // A Service may use one port number for TCP and UDP, with different endpoints.
+    let id = `${b.kind}/${b.namespace}/${b.name}:${b.port}${b.transport === 'UDP' ? '/udp' : ''}`;
     if (grpc && protocol === 'HTTP1') {
       protocol = 'H2C';
       id += '/h2c';

@@ -1,9 +1,17 @@
 import { compareCreation } from '@portway/graph';
 import type { MatchEntry, PathMatch } from '@portway/ir';
 
+/** What a GRPCRoute match's precedence depends on: whether it constrains the service and the method. */
+export interface GrpcRank {
+  service: boolean;
+  method: boolean;
+}
+
 /** A match entry before it is placed in a virtual host, with what its precedence depends on. */
 export interface PendingEntry {
   match: Omit<MatchEntry, 'rule'>;
+  /** Set for GRPCRoute matches, which follow the GRPCRoute precedence rules. */
+  grpc?: GrpcRank;
   route: { metadata: { creationTimestamp?: string; namespace?: string; name: string } };
   ruleIndex: number;
   matchIndex: number;
@@ -25,6 +33,7 @@ const PATH_CLASS: Record<PathMatch['type'], number> = { Exact: 0, RegularExpress
  * 6. within a route, the first rule, then the first match, in list order.
  */
 export function compareEntries(a: PendingEntry, b: PendingEntry): number {
+  if (a.grpc !== undefined && b.grpc !== undefined) return compareGrpcEntries(a, a.grpc, b, b.grpc);
   const pa = a.match.path;
   const pb = b.match.path;
   return (
@@ -33,6 +42,26 @@ export function compareEntries(a: PendingEntry, b: PendingEntry): number {
     Number(b.match.method !== undefined) - Number(a.match.method !== undefined) ||
     (b.match.headers?.length ?? 0) - (a.match.headers?.length ?? 0) ||
     (b.match.queryParams?.length ?? 0) - (a.match.queryParams?.length ?? 0) ||
+    compareCreation(a.route, b.route) ||
+    a.ruleIndex - b.ruleIndex ||
+    a.matchIndex - b.matchIndex
+  );
+}
+
+/**
+ * GRPCRoute precedence (the hostname criteria are the virtual hosts'): the most characters in a
+ * matching service, then in a matching method, then the most header matches; then the oldest
+ * route, "{namespace}/{name}", rule order and match order. Every match that constrains the
+ * service (Exact or RegularExpression, which matches the whole service name) matches all of the
+ * request's service characters, so for one request such matches tie on characters and beat the
+ * matches that leave the service open; the same holds for the method. The order is therefore
+ * static: service constrained, then method constrained, then header count.
+ */
+function compareGrpcEntries(a: PendingEntry, ga: GrpcRank, b: PendingEntry, gb: GrpcRank): number {
+  return (
+    Number(gb.service) - Number(ga.service) ||
+    Number(gb.method) - Number(ga.method) ||
+    (b.match.headers?.length ?? 0) - (a.match.headers?.length ?? 0) ||
     compareCreation(a.route, b.route) ||
     a.ruleIndex - b.ruleIndex ||
     a.matchIndex - b.matchIndex

@@ -2,6 +2,7 @@ import type { GRPCRoute, HTTPRoute } from '@portway/api';
 import { parseDuration, type BackendRefNode, type RouteNode, type RuleNode } from '@portway/graph';
 import type { Filter, HeaderModifier, HttpRule, MatchEntry, WeightedBackend } from '@portway/ir';
 import type { BackendTable } from './backends.js';
+import type { GrpcRank } from './precedence.js';
 
 type HttpRuleSpec = NonNullable<HTTPRoute['spec']['rules']>[number];
 type GrpcRuleSpec = NonNullable<GRPCRoute['spec']['rules']>[number];
@@ -181,13 +182,23 @@ function translateFilter(
 type HttpMatchSpec = NonNullable<HttpRuleSpec['matches']>[number];
 type GrpcMatchSpec = NonNullable<GrpcRuleSpec['matches']>[number];
 
-/** The IR matches of a rule (without the rule index), in spec order. A rule without matches matches everything. */
-export function translateMatches(route: RouteNode, rule: RuleNode): Omit<MatchEntry, 'rule'>[] {
+/** One IR match (without the rule index) and, for GRPCRoute matches, what its precedence depends on. */
+export interface TranslatedMatch {
+  match: Omit<MatchEntry, 'rule'>;
+  grpc?: GrpcRank;
+}
+
+/** The IR matches of a rule, in spec order. A rule without matches matches everything. */
+export function translateMatches(route: RouteNode, rule: RuleNode): TranslatedMatch[] {
   const spec = ((route.source.spec as { rules?: { matches?: unknown[] }[] }).rules ?? [])[rule.index]!;
   const matches = spec.matches && spec.matches.length > 0 ? spec.matches : [{}];
   return route.kind === 'GRPCRoute'
-    ? (matches as GrpcMatchSpec[]).map(grpcMatch)
-    : (matches as HttpMatchSpec[]).map(httpMatch);
+    ? (matches as GrpcMatchSpec[]).map((m) => ({ match: grpcMatch(m), grpc: grpcRank(m) }))
+    : (matches as HttpMatchSpec[]).map((m) => ({ match: httpMatch(m) }));
+}
+
+function grpcRank(m: GrpcMatchSpec): GrpcRank {
+  return { service: Boolean(m.method?.service), method: Boolean(m.method?.method) };
 }
 
 function httpMatch(m: HttpMatchSpec): Omit<MatchEntry, 'rule'> {
@@ -209,7 +220,10 @@ function httpMatch(m: HttpMatchSpec): Omit<MatchEntry, 'rule'> {
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** gRPC method matches become matches on the HTTP/2 path "/<service>/<method>". */
+/**
+ * gRPC method matches become matches on the HTTP/2 path "/<service>/<method>". Regular
+ * expressions are grouped, so an alternation in one part cannot reach into the other.
+ */
 function grpcMatch(m: GrpcMatchSpec): Omit<MatchEntry, 'rule'> {
   const method = m.method;
   const headers = m.headers?.length
@@ -223,7 +237,7 @@ function grpcMatch(m: GrpcMatchSpec): Omit<MatchEntry, 'rule'> {
     else if (method.service) path = { type: 'PathPrefix', value: `/${method.service}` };
     else path = { type: 'RegularExpression', value: `/[^/]+/${escapeRegExp(method.method!)}` };
   } else {
-    path = { type: 'RegularExpression', value: `/${method.service ?? '[^/]+'}/${method.method ?? '[^/]+'}` };
+    path = { type: 'RegularExpression', value: `/(?:${method.service ?? '[^/]+'})/(?:${method.method ?? '[^/]+'})` };
   }
   return { path, ...headers };
 }

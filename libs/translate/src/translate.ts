@@ -109,13 +109,15 @@ function virtualHosts(attached: { route: RouteNode; hostnames: string[] }[], bac
   for (const { route, hostnames } of attached) {
     if (route.kind !== 'HTTPRoute' && route.kind !== 'GRPCRoute') continue;
     for (const rule of route.rules) {
+      // A rule with a value Portway cannot serve is dropped (the route says so in its status).
+      if (rule.invalid !== undefined) continue;
       const ir = translateRule(route, rule, backends);
       rules.set(ir.id, ir);
       const matches = translateMatches(route, rule);
       for (const host of hostnames) {
         const list = byHost.get(host) ?? [];
-        matches.forEach((match, matchIndex) =>
-          list.push({ match, route: route.source, ruleIndex: rule.index, matchIndex, ruleId: ir.id }),
+        matches.forEach(({ match, grpc }, matchIndex) =>
+          list.push({ match, ...(grpc ? { grpc } : {}), route: route.source, ruleIndex: rule.index, matchIndex, ruleId: ir.id }),
         );
         byHost.set(host, list);
       }
@@ -155,6 +157,7 @@ function l4Routes(attached: { route: RouteNode; hostnames: string[] }[], backend
     if (route.kind === 'HTTPRoute' || route.kind === 'GRPCRoute') continue;
     const ns = route.source.metadata.namespace ?? 'default';
     route.rules.forEach((rule) => {
+      if (rule.invalid !== undefined) return;
       out.push({
         id: `${route.kind}/${ns}/${route.source.metadata.name}/${rule.index}`,
         route: { kind: route.kind as 'TLSRoute' | 'TCPRoute' | 'UDPRoute', namespace: ns, name: route.source.metadata.name, rule: rule.index },
