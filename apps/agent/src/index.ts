@@ -1,4 +1,4 @@
-export { Agent, type AgentOptions, type ServedGateway } from './agent.js';
+export { Agent, type AgentOptions, type RefusedRevision, type ServedGateway } from './agent.js';
 export { mergeResults, type DataPlane } from './data-plane.js';
 export { InProcessDataPlane } from './in-process-data-plane.js';
 export { WorkerDataPlane, type WorkerDataPlaneOptions } from './worker-data-plane.js';
