@@ -241,6 +241,21 @@ export class NatsBus implements Bus, ConfigPinStore {
     }
   }
 
+  /** Keys of the current configs (of one cluster, or of all) without reading them: manifest keys only. */
+  async configKeys(cluster?: string): Promise<ConfigKey[]> {
+    this.assertOpen('configKeys');
+    try {
+      await this.whenConnected('configKeys');
+      const keys = await collect(await this.configKv.keys(manifestFilter(cluster)));
+      return keys
+        .sort()
+        .map(parseManifestKey)
+        .filter((k): k is ConfigKey => k !== undefined);
+    } catch (e) {
+      throw operationError('configKeys', manifestFilter(cluster), e);
+    }
+  }
+
   /** Stored revisions of a gateway's manifest, oldest first (deletions left out). */
   async configHistory(key: ConfigKey): Promise<ConfigRevision[]> {
     this.assertOpen('configHistory');

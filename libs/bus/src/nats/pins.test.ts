@@ -39,6 +39,13 @@ describe('NatsBus rollback holds and heartbeat outcomes', () => {
     expect(await hub.listPins()).toEqual([pin(east)]);
     await eventually(() => expect(synced).toBe(true));
     expect(seen.map((e) => e?.revision)).toEqual([entry.revision]);
+    expect(await hub.configKeys()).toEqual([east]);
+    expect(await hub.configKeys('west')).toEqual([]);
+    const other = { cluster: 'east', namespace: 'default', name: 'gone' };
+    await hub.putConfig(other, contractConfig(1, 'east'));
+    expect(await hub.configKeys('east')).toEqual([other, east]);
+    await hub.deleteConfig(other);
+    expect(await hub.configKeys('east')).toEqual([east]);
     stop();
   });
 
