@@ -29,10 +29,30 @@ export interface StartOptions {
 
 const KEEP_CHARS = 8_000;
 
+/** Process groups started and not yet stopped: killed if the benchmark itself exits or is interrupted. */
+const live = new Set<number>();
+let exitHooked = false;
+
+function hookExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  process.on('exit', () => {
+    for (const pid of live) signalGroup(pid, 'SIGKILL');
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      console.error(`interrupted (${sig}): stopping ${live.size} child process group(s)`);
+      process.exit(130);
+    });
+  }
+}
+
 export function startProcess(name: string, command: string, args: readonly string[], o: StartOptions = {}): Child {
   const [cmd, argv] = o.cpus !== undefined ? ['taskset', ['-c', o.cpus, command, ...args]] : [command, [...args]];
   const proc = spawn(cmd, argv, { cwd: o.cwd, env: o.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   if (proc.pid === undefined) throw new Error(`could not start ${name} (${command})`);
+  hookExit();
+  live.add(proc.pid);
   let out = '';
   const keep = (b: Buffer) => {
     out = (out + b.toString('utf8')).slice(-KEEP_CHARS);
@@ -41,8 +61,13 @@ export function startProcess(name: string, command: string, args: readonly strin
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
   let done = false;
-  const exit = new Promise<void>((resolve) => proc.once('exit', () => ((done = true), resolve())));
   const pid = proc.pid;
+  const exit = new Promise<void>((resolve) =>
+    proc.once('exit', () => {
+      done = true;
+      resolve();
+    }),
+  );
   return {
     name,
     proc,
@@ -59,6 +84,7 @@ export function startProcess(name: string, command: string, args: readonly strin
       }
       // Workers of the group that outlived their parent.
       signalGroup(pid, 'SIGKILL');
+      live.delete(pid);
     },
   };
 }
