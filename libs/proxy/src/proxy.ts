@@ -72,7 +72,7 @@ export class Proxy {
     return run;
   }
 
-  /** Drains every socket (up to the drain timeout) and closes every upstream pool. */
+  /** Drains every socket (up to the drain timeout) and closes every upstream pool (the same). */
   async close(): Promise<void> {
     await this.queue;
     this.closed = true;
@@ -80,7 +80,7 @@ export class Proxy {
     this.sockets.clear();
     this.accepted.clear();
     await Promise.all([...all.map((s) => s.drain(this.drainTimeoutMs)), ...this.draining]);
-    await this.registry.sweep(new Set());
+    await this.registry.sweep(new Set(), this.drainTimeoutMs);
   }
 
   /** Keys of the bound sockets: "address:port" (TCP) and "address:port/udp" (diagnostics and tests). */

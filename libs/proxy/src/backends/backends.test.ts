@@ -48,14 +48,14 @@ describe('SessionAffinity', () => {
   const cookie = new SessionAffinity({ type: 'Cookie', name: 'sid', absoluteTimeoutMs: 10_000, idleTimeoutMs: 4_000 }, 'rule-1', secret);
 
   it('reads back a token it issued, and refuses forged, foreign or expired ones', () => {
-    const token = cookie.issue(1, '10.0.0.1:8080', 1000, 1000);
+    const token = cookie.issue('Service/ns/v1:80', '10.0.0.1:8080', 1000, 1000);
     const raw = ['Cookie', `a=b; sid=${token}`];
-    expect(cookie.read(raw, 1002)).toEqual({ refIndex: 1, endpoint: '10.0.0.1:8080', issued: 1000 });
+    expect(cookie.read(raw, 1002)).toEqual({ backend: 'Service/ns/v1:80', endpoint: '10.0.0.1:8080', issued: 1000 });
     expect(cookie.read(raw, 1005)).toBeNull(); // idle > 4 s
-    expect(cookie.read(['Cookie', `sid=${cookie.issue(1, '10.0.0.1:8080', 1000, 1009)}`], 1011)).toBeNull(); // absolute > 10 s
+    expect(cookie.read(['Cookie', `sid=${cookie.issue('Service/ns/v1:80', '10.0.0.1:8080', 1000, 1009)}`], 1011)).toBeNull(); // absolute > 10 s
     const other = new SessionAffinity({ type: 'Cookie', name: 'sid' }, 'rule-2', secret);
     expect(other.read(raw, 1002)).toBeNull();
-    const forged = token.replace(/^1\./, '0.');
+    const forged = `${Buffer.from('Service/ns/v2:80').toString('base64url')}${token.slice(token.indexOf('.'))}`;
     expect(cookie.read(['Cookie', `sid=${forged}`], 1002)).toBeNull();
     expect(cookie.read(['Cookie', 'sid=garbage'], 1002)).toBeNull();
   });
@@ -66,7 +66,7 @@ describe('SessionAffinity', () => {
     expect(permanent.responseHeader('t')[1]).toBe('sid=t; Path=/; HttpOnly; Max-Age=5');
     const header = new SessionAffinity({ type: 'Header', name: 'X-Session' }, 'r', secret);
     expect(header.responseHeader('t')).toEqual(['x-session', 't']);
-    const tok = header.issue(0, 'a:1', 5, 5);
+    const tok = header.issue('b', 'a:1', 5, 5);
     expect(header.read(['x-session', tok], 6)).toMatchObject({ endpoint: 'a:1' });
   });
 

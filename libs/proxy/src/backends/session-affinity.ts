@@ -1,9 +1,11 @@
 /**
  * Session persistence (HTTPRoute `sessionPersistence`): the gateway issues a token naming the
  * endpoint on the first response (a cookie or a header), and later requests carrying a valid
- * token go to that endpoint while it is ready. A token carries the backendRef index, the
- * endpoint, its issue time and last-use time, and an HMAC so clients cannot forge expiry; an
- * invalid, expired or unknown token falls back to normal selection.
+ * token go to that endpoint while it is ready, whatever the weights say (new sessions follow
+ * the weights). A token carries the backend's id (not its position in the rule, so reordering
+ * or reweighting backendRefs keeps sessions), the endpoint, its issue time and last-use time,
+ * and an HMAC so clients cannot forge expiry; an invalid, expired or unknown token falls back
+ * to normal selection.
  *
  * Every worker process that serves the same gateway must use the same secret
  * (`ProxyOptions.sessionSecret`) for tokens to work across them.
@@ -13,7 +15,8 @@ import type { SessionPersistence } from '@portway/ir';
 import { firstHeader } from '../routing/router.js';
 
 export interface SessionToken {
-  readonly refIndex: number;
+  /** Id of the backend (IR `Backend.id`) the session is on. */
+  readonly backend: string;
   readonly endpoint: string;
   /** Seconds since the epoch. */
   readonly issued: number;
@@ -51,8 +54,8 @@ export class SessionAffinity {
     if (raw === undefined || raw.length === 0 || raw.length > 512) return null;
     const parts = raw.split('.');
     if (parts.length !== 5) return null;
-    const [ref, ep, issued, last, sig] = parts as [string, string, string, string, string];
-    const payload = `${ref}.${ep}.${issued}.${last}`;
+    const [backend, ep, issued, last, sig] = parts as [string, string, string, string, string];
+    const payload = `${backend}.${ep}.${issued}.${last}`;
     const expected = this.sign(payload);
     const given = Buffer.from(sig, 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
@@ -60,12 +63,16 @@ export class SessionAffinity {
     const lastS = Number(last);
     if (this.absoluteS > 0 && nowS - issuedS > this.absoluteS) return null;
     if (this.idleS > 0 && nowS - lastS > this.idleS) return null;
-    return { refIndex: Number(ref), endpoint: Buffer.from(ep, 'base64url').toString(), issued: issuedS };
+    return {
+      backend: Buffer.from(backend, 'base64url').toString(),
+      endpoint: Buffer.from(ep, 'base64url').toString(),
+      issued: issuedS,
+    };
   }
 
-  /** A token for the endpoint; `issued` is kept from the request's token when it was valid. */
-  issue(refIndex: number, endpoint: string, issuedS: number, nowS: number): string {
-    const payload = `${refIndex}.${Buffer.from(endpoint).toString('base64url')}.${issuedS}.${nowS}`;
+  /** A token for the endpoint of a backend; `issued` is kept from the request's token when it was valid. */
+  issue(backend: string, endpoint: string, issuedS: number, nowS: number): string {
+    const payload = `${Buffer.from(backend).toString('base64url')}.${Buffer.from(endpoint).toString('base64url')}.${issuedS}.${nowS}`;
     return `${payload}.${this.sign(payload).toString('base64url')}`;
   }
 

@@ -6,7 +6,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
-import type { Filter, GatewayConfig, HttpRule, Listener, TerminateTls, VirtualHost } from '@portway/ir';
+import type { Filter, GatewayConfig, HeaderModifier, HttpRule, Listener, TerminateTls, VirtualHost } from '@portway/ir';
 import { BackendRuntime } from '../backends/backend-runtime.js';
 import { SessionAffinity } from '../backends/session-affinity.js';
 import { WeightedPicker } from '../backends/weighted-picker.js';
@@ -188,33 +188,72 @@ function effectiveFilters(filters: readonly Filter[]): readonly Filter[] {
   return i < 0 ? filters : filters.slice(0, i + 1);
 }
 
+/**
+ * Compiles a rule. Filters run in the order they are listed (rule-level first, then the
+ * backendRef's): a later filter sees what the earlier ones did. What that means here:
+ * - Host: the last of a URLRewrite hostname and a header modifier touching Host wins;
+ * - a RequestMirror copies the request as the filters before it left it;
+ * - on responses, the rule's ResponseHeaderModifier and CORS headers apply in their order,
+ *   then the backendRef's ResponseHeaderModifier;
+ * - nothing after a RequestRedirect runs.
+ */
 export function compileRule(r: HttpRule, backends: ReadonlyMap<string, BackendRuntime>, ctx: CompileContext): CompiledRule {
   const filters = effectiveFilters(r.filters);
-  const requestPlan = headerPlan(filters, 'RequestHeaderModifier');
-  const responsePlan = headerPlan(filters, 'ResponseHeaderModifier');
+  let requestModifier: HeaderModifier | null = null;
+  let responsePlan: HeaderPlan | null = null;
   let redirect: RedirectFilter | null = null;
+  /** Host as the filters so far leave it: a URLRewrite's hostname, or null (headers decide). */
   let rewriteHost: string | null = null;
   let rewritePath: CompiledRule['rewritePath'] = null;
   let cors: CorsPolicy | null = null;
+  let corsFirst = false;
   const mirrors: CompiledMirror[] = [];
   for (const f of filters) {
-    if (f.type === 'RequestRedirect') redirect = f;
-    else if (f.type === 'URLRewrite') {
-      if (f.hostname !== undefined) rewriteHost = f.hostname;
-      if (f.path !== undefined) rewritePath = f.path;
-    } else if (f.type === 'CORS') cors = new CorsPolicy(f);
-    else if (f.type === 'RequestMirror') {
-      const b = backendFor(f.backend, backends);
-      if (b !== null && f.percent > 0) mirrors.push({ backend: b, percent: f.percent });
+    switch (f.type) {
+      case 'RequestHeaderModifier':
+        requestModifier = f.modifier;
+        if (touchesHost(f.modifier)) rewriteHost = null;
+        break;
+      case 'ResponseHeaderModifier':
+        responsePlan = HeaderPlan.compile([f.modifier]);
+        corsFirst = cors !== null;
+        break;
+      case 'RequestRedirect':
+        redirect = f;
+        break;
+      case 'URLRewrite':
+        if (f.hostname !== undefined) rewriteHost = f.hostname;
+        if (f.path !== undefined) rewritePath = f.path;
+        break;
+      case 'CORS':
+        cors = new CorsPolicy(f);
+        corsFirst = responsePlan === null;
+        break;
+      case 'RequestMirror': {
+        const b = backendFor(f.backend, backends);
+        if (b !== null && f.percent > 0) {
+          mirrors.push({
+            backend: b,
+            percent: f.percent,
+            requestPlan: requestModifier !== null ? HeaderPlan.compile([requestModifier]) : null,
+            rewriteHost,
+            rewritePath,
+          });
+        }
+        break;
+      }
     }
   }
+  const requestPlan = requestModifier !== null ? HeaderPlan.compile([requestModifier]) : null;
   const refs: CompiledBackendRef[] = r.backends.map((wb, index) => {
     const own = wb.filters ?? [];
+    const ownRequest = own.flatMap((f) => (f.type === 'RequestHeaderModifier' ? [f.modifier] : []));
     return {
       index,
       backend: backendFor(wb.backend, backends),
-      requestPlan: HeaderPlan.merge(requestPlan, headerPlan(own, 'RequestHeaderModifier')),
-      responsePlan: HeaderPlan.merge(responsePlan, headerPlan(own, 'ResponseHeaderModifier')),
+      requestPlan: HeaderPlan.merge(requestPlan, HeaderPlan.compile(ownRequest)),
+      rewriteHost: ownRequest.some(touchesHost) ? null : rewriteHost,
+      responsePlan: headerPlan(own, 'ResponseHeaderModifier'),
     };
   });
   return {
@@ -223,10 +262,10 @@ export function compileRule(r: HttpRule, backends: ReadonlyMap<string, BackendRu
     directStatus: r.directResponse?.status ?? 0,
     redirect,
     responsePlan,
-    rewriteHost,
     rewritePath,
     mirrors,
     cors,
+    corsFirst,
     picker: new WeightedPicker(refs.map((ref) => ({ item: ref, weight: r.backends[ref.index]!.weight }))),
     refs,
     requestMs: r.timeouts?.requestMs ?? 0,
@@ -237,6 +276,12 @@ export function compileRule(r: HttpRule, backends: ReadonlyMap<string, BackendRu
         : null,
     session: r.sessionPersistence !== undefined ? new SessionAffinity(r.sessionPersistence, r.id, ctx.sessionSecret) : null,
   };
+}
+
+/** Whether a header modifier sets, adds or removes Host (then it decides Host over an earlier URLRewrite). */
+function touchesHost(m: HeaderModifier): boolean {
+  const isHost = (n: string) => n.toLowerCase() === 'host';
+  return (m.set ?? []).some((h) => isHost(h.name)) || (m.add ?? []).some((h) => isHost(h.name)) || (m.remove ?? []).some(isHost);
 }
 
 function compileListenerTls(listener: string, tls: TerminateTls): CompiledListenerTls {

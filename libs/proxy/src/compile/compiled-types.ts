@@ -15,19 +15,33 @@ import type { Router } from '../routing/router.js';
 
 export type RedirectFilter = Extract<Filter, { type: 'RequestRedirect' }>;
 
-/** A weighted backendRef of a rule, with the rule's and its own header plans merged. */
+/**
+ * A weighted backendRef of a rule. Its filters run after the rule's (they apply only to requests
+ * sent to it): the request plan is the rule's and its own merged, in that order.
+ */
 export interface CompiledBackendRef {
-  /** Position in the rule's `backends` (session tokens name it). */
+  /** Position in the rule's `backends`. */
   readonly index: number;
   /** Null: the backendRef is invalid, a request that picks it gets 500. */
   readonly backend: BackendRuntime | null;
   readonly requestPlan: HeaderPlan | null;
+  /** Host sent to this backend when a URLRewrite sets it and no later header modifier touches Host. */
+  readonly rewriteHost: string | null;
+  /** Its own ResponseHeaderModifier (the rule's runs first, see `CompiledRule.responsePlan`). */
   readonly responsePlan: HeaderPlan | null;
 }
 
+/**
+ * A RequestMirror with the request as the filters listed before it leave it (filters run in
+ * order: a header modifier or URLRewrite after the mirror does not change the mirrored copy, and
+ * backendRef-level filters never do).
+ */
 export interface CompiledMirror {
   readonly backend: BackendRuntime;
   readonly percent: number;
+  readonly requestPlan: HeaderPlan | null;
+  readonly rewriteHost: string | null;
+  readonly rewritePath: PathModifier | null;
 }
 
 export interface CompiledRetry {
@@ -43,12 +57,14 @@ export interface CompiledRule {
   readonly directStatus: number;
   /** Ends processing with a redirect when set. */
   readonly redirect: RedirectFilter | null;
-  /** Rule-level response plan, for responses the gateway makes itself (redirects, preflights). */
+  /** Rule-level ResponseHeaderModifier: every response (the backend's and the gateway's own). */
   readonly responsePlan: HeaderPlan | null;
-  readonly rewriteHost: string | null;
+  /** URLRewrite path (applies to the request forwarded to the backend). */
   readonly rewritePath: PathModifier | null;
   readonly mirrors: readonly CompiledMirror[];
   readonly cors: CorsPolicy | null;
+  /** The CORS filter is listed before the ResponseHeaderModifier (which then may override its headers). */
+  readonly corsFirst: boolean;
   readonly picker: WeightedPicker<CompiledBackendRef>;
   readonly refs: readonly CompiledBackendRef[];
   /** 0: no timeout. */

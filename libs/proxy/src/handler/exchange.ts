@@ -64,6 +64,8 @@ export class Exchange implements AttemptOwner {
   private chunks: Buffer[] | null = null;
   private sessionIssued = -1;
   private origin: string | undefined;
+  /** Set when the gateway answers itself after the mirrors are sent: [status, message]. */
+  private failure: [number, string] | null = null;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -81,13 +83,16 @@ export class Exchange implements AttemptOwner {
     const origin = req.headers.origin;
     this.origin = origin;
     if (rule.cors !== null && isPreflight(method, origin, req.headers['access-control-request-method'] as string | undefined)) {
-      const h =
+      const preflight =
         rule.cors.preflightHeaders(
           origin!,
           req.headers['access-control-request-method'] as string,
           req.headers['access-control-request-headers'] as string | undefined,
         ) ?? {};
+      // The CORS headers and the ResponseHeaderModifier apply in the order they are listed.
+      const h: HeaderObject = rule.corsFirst ? preflight : {};
       rule.responsePlan?.apply(h);
+      if (!rule.corsFirst) Object.assign(h, preflight);
       sendHeadersOnly(this.res as unknown as ClientResponse, 204, h);
       return;
     }
@@ -101,49 +106,46 @@ export class Exchange implements AttemptOwner {
         matchedPrefix: r.match.entry.path.type === 'RegularExpression' ? null : r.match.pathValue,
       });
       const h: HeaderObject = { location };
-      rule.responsePlan?.apply(h);
-      if (origin !== undefined) rule.cors?.decorate(h, origin);
+      this.decorateResponse(h, null);
       sendHeadersOnly(this.res as unknown as ClientResponse, rule.redirect.statusCode, h);
       return;
     }
     if (rule.directStatus !== 0) return this.fail(rule.directStatus);
 
+    // Backend and endpoint. A request the gateway must answer itself (no usable backend or
+    // endpoint) is still mirrored: mirrors copy every request the rule takes, whatever backend
+    // the weights pick.
     if (rule.session !== null) this.resumeSession();
-    if (this.ref === null) {
-      const ref = rule.picker.pick();
-      if (ref === undefined) return this.fail(500, 'no backend with a non-zero weight');
-      this.ref = ref;
-    }
-    const backend = this.ref.backend;
-    if (backend === null) return this.fail(500, 'invalid backend');
-    if (this.upstream === null) {
+    if (this.ref === null) this.ref = rule.picker.pick() ?? null;
+    const backend = this.ref?.backend ?? null;
+    if (this.ref === null) this.failure = [500, 'no backend with a non-zero weight'];
+    else if (backend === null) this.failure = [500, 'invalid backend'];
+    else if (this.upstream === null) {
       this.upstream = backend.next();
-      if (this.upstream === null) return this.fail(503, 'no ready endpoint');
+      if (this.upstream === null) this.failure = [503, 'no ready endpoint'];
     }
+    if (this.failure !== null && rule.mirrors.length === 0) return this.fail(this.failure[0], this.failure[1]);
 
-    this.headers = buildUpstreamHeaders(req.headers, {
-      clientIp: clientIp(req.socket?.remoteAddress),
-      proto: r.state.port.tls ? 'https' : 'http',
-      authority: r.authority,
-      plan: this.ref.requestPlan,
-      rewriteHost: rule.rewriteHost,
-      keepUpgrade: false,
-    });
-    let path = r.rawPath;
-    if (rule.rewritePath !== null) {
-      path = modifyPath(r.path, rule.rewritePath, r.match.entry.path.type === 'RegularExpression' ? null : r.match.pathValue);
-    } else if (r.path !== r.rawPath) path = r.path;
-    this.upstreamPath = r.query !== null ? `${path}?${r.query}` : path;
-
-    (this.res as Owned<ResponseLike>)[kExchange] = this;
-    (this.res as unknown as NodeJS.EventEmitter).on('close', onClientClose);
-    if (rule.requestMs > 0) this.requestTimer = setTimeout(onRequestTimeout, rule.requestMs, this);
-    if (rule.retry !== null) this.triesLeft = rule.retry.attempts;
-    backend.budget?.onRequest(Date.now());
+    if (this.failure === null) {
+      this.headers = buildUpstreamHeaders(req.headers, {
+        clientIp: clientIp(req.socket?.remoteAddress),
+        proto: r.state.port.tls ? 'https' : 'http',
+        authority: r.authority,
+        plan: this.ref!.requestPlan,
+        rewriteHost: this.ref!.rewriteHost,
+        keepUpgrade: false,
+      });
+      this.upstreamPath = this.pathFor(rule.rewritePath);
+      (this.res as Owned<ResponseLike>)[kExchange] = this;
+      (this.res as unknown as NodeJS.EventEmitter).on('close', onClientClose);
+      if (rule.requestMs > 0) this.requestTimer = setTimeout(onRequestTimeout, rule.requestMs, this);
+      if (rule.retry !== null) this.triesLeft = rule.retry.attempts;
+      backend!.budget?.onRequest(Date.now());
+    }
 
     if (!hasBody(req)) {
       this.body = null;
-    } else if (rule.retry !== null && contentLength(req) <= RETRY_BODY_LIMIT) {
+    } else if (this.failure === null && rule.retry !== null && contentLength(req) <= RETRY_BODY_LIMIT) {
       // Buffer the (small) body so a retry can resend it.
       this.chunks = [];
       (req as Owned<ClientRequest>)[kExchange] = this;
@@ -171,24 +173,64 @@ export class Exchange implements AttemptOwner {
 
   private startMirrorsAndFirstTry(): void {
     if (this.done) return;
-    const mirrors = this.rule.mirrors;
-    if (mirrors.length > 0) {
-      let bodies: (Buffer | Readable | null)[] | null = null;
-      for (let i = 0; i < mirrors.length; i++) {
-        const m = mirrors[i]!;
-        if (m.percent < 100 && Math.random() * 100 >= m.percent) continue;
-        let body: Buffer | Readable | null = this.body instanceof Buffer || this.body === null ? this.body : null;
-        if (this.body !== null && !(this.body instanceof Buffer)) {
-          bodies ??= [];
-          const pass = new PassThrough({ highWaterMark: MIRROR_BACKLOG_LIMIT });
-          bodies.push(pass);
-          body = pass;
-        }
-        sendMirror(this.ctx, m.backend, this.req.method ?? 'GET', this.upstreamPath, this.headers, body, this.teTrailers());
-      }
-      if (bodies !== null) this.body = teeBody(this.req, bodies as PassThrough[]);
+    if (this.rule.mirrors.length > 0) this.startMirrors();
+    if (this.failure !== null) {
+      this.fail(this.failure[0], this.failure[1]);
+      return;
     }
     this.startAttempt();
+  }
+
+  /**
+   * Fire-and-forget copies: each mirror gets the request as the filters listed before it left
+   * it, and its own copy of the body. A streamed body is teed: the main request keeps its
+   * backpressure, a mirror that falls behind is dropped.
+   */
+  private startMirrors(): void {
+    const { req, rule, r } = this;
+    let bodies: PassThrough[] | null = null;
+    for (const m of rule.mirrors) {
+      if (m.percent < 100 && Math.random() * 100 >= m.percent) continue;
+      let body: Buffer | Readable | null = this.body instanceof Buffer || this.body === null ? this.body : null;
+      if (this.body !== null && !(this.body instanceof Buffer)) {
+        const pass = new PassThrough({ highWaterMark: MIRROR_BACKLOG_LIMIT });
+        (bodies ??= []).push(pass);
+        body = pass;
+      }
+      const headers = buildUpstreamHeaders(req.headers, {
+        clientIp: clientIp(req.socket?.remoteAddress),
+        proto: r.state.port.tls ? 'https' : 'http',
+        authority: r.authority,
+        plan: m.requestPlan,
+        rewriteHost: m.rewriteHost,
+        keepUpgrade: false,
+      });
+      sendMirror(this.ctx, m.backend, req.method ?? 'GET', this.pathFor(m.rewritePath), headers, body, this.teTrailers());
+    }
+    if (this.body !== null && !(this.body instanceof Buffer)) {
+      // Without a main request (the gateway answers itself) the mirrors alone read the body.
+      if (bodies !== null) this.body = teeBody(req, bodies, this.failure === null);
+      else if (this.failure !== null) req.resume();
+    }
+  }
+
+  /** Path and query sent upstream, after a URLRewrite path modifier (or as sent, normalized). */
+  private pathFor(modifier: CompiledRule['rewritePath']): string {
+    const r = this.r;
+    let path = r.rawPath;
+    if (modifier !== null) path = modifyPath(r.path, modifier, r.match.entry.path.type === 'RegularExpression' ? null : r.match.pathValue);
+    else if (r.path !== r.rawPath) path = r.path;
+    return r.query !== null ? `${path}?${r.query}` : path;
+  }
+
+  /** Response filters in their order: the rule's ResponseHeaderModifier and CORS, then the backendRef's. */
+  private decorateResponse(h: HeaderObject, ref: CompiledBackendRef | null): void {
+    const { rule, origin } = this;
+    const cors = origin !== undefined ? rule.cors : null;
+    if (cors !== null && rule.corsFirst) cors.decorate(h, origin!);
+    rule.responsePlan?.apply(h);
+    if (cors !== null && !rule.corsFirst) cors.decorate(h, origin!);
+    ref?.responsePlan?.apply(h);
   }
 
   /** The client asked for trailers (gRPC): HTTP/2 backends get `te: trailers`. */
@@ -220,14 +262,17 @@ export class Exchange implements AttemptOwner {
     this.clearTryTimer();
     this.ref!.backend!.report(a.upstream, status >= 500);
     const retry = this.rule.retry;
-    if (retry !== null && retry.codes.has(status) && this.mayRetry()) {
-      a.abort(new Error(`retrying after status ${status}`));
-      this.retry(false);
-      return;
+    if (retry !== null && retry.codes.has(status)) {
+      const decision = this.retryDecision();
+      if (decision !== 'no') {
+        a.abort(new Error(`retrying after status ${status}`));
+        if (decision === 'retry') this.retry(false);
+        else this.fail(503, 'retry budget exhausted');
+        return;
+      }
     }
     cleanResponseHeaders(headers);
-    this.ref!.responsePlan?.apply(headers);
-    if (this.origin !== undefined) this.rule.cors?.decorate(headers, this.origin);
+    this.decorateResponse(headers, this.ref);
     if (this.sessionIssued !== -2 && this.rule.session !== null) this.addSessionToken(headers);
     this.res.writeHead(status, headers);
   }
@@ -264,9 +309,16 @@ export class Exchange implements AttemptOwner {
     const connectError = !timedOut && CONNECT_ERRORS.has(code);
     this.ref!.backend!.report(a.upstream, true);
     const retry = this.rule.retry;
-    if (retry !== null && (connectError || (timedOut && retry.codes.has(504))) && this.mayRetry()) {
-      this.retry(connectError);
-      return;
+    if (retry !== null && (connectError || (timedOut && retry.codes.has(504)))) {
+      const decision = this.retryDecision();
+      if (decision === 'retry') {
+        this.retry(connectError);
+        return;
+      }
+      if (decision === 'budget') {
+        this.fail(503, 'retry budget exhausted');
+        return;
+      }
     }
     this.ctx.log('debug', 'backend request failed', { rule: this.rule.id, endpoint: a.upstream.key, error: err.message, code });
     this.fail(timedOut ? 504 : 502, timedOut ? 'backend request timed out' : 'backend unavailable');
@@ -300,10 +352,15 @@ export class Exchange implements AttemptOwner {
     this.current?.resume();
   }
 
-  private mayRetry(): boolean {
-    if (this.triesLeft <= 0 || !this.replayable) return false;
+  /**
+   * Whether a failed try may be retried: 'no' when no try is left (or the body cannot be
+   * resent: the last answer goes to the client), 'budget' when the backend's retry budget
+   * refuses (the spec asks for a 503 then), else 'retry'.
+   */
+  private retryDecision(): 'retry' | 'no' | 'budget' {
+    if (this.triesLeft <= 0 || !this.replayable) return 'no';
     const budget = this.ref!.backend!.budget;
-    return budget === null || budget.tryAcquire(Date.now());
+    return budget === null || budget.tryAcquire(Date.now()) ? 'retry' : 'budget';
   }
 
   private retry(preferOtherEndpoint: boolean): void {
@@ -327,7 +384,9 @@ export class Exchange implements AttemptOwner {
     const nowS = Math.floor(Date.now() / 1000);
     const token = session.read(this.req.rawHeaders, nowS);
     if (token !== null) {
-      const ref = this.rule.refs[token.refIndex];
+      // The backendRef the session is on, whatever its weight now: a session stays on its
+      // endpoint while that endpoint is ready.
+      const ref = this.rule.refs.find((x) => x.backend !== null && x.backend.id === token.backend);
       const upstream = ref?.backend?.byEndpoint.get(token.endpoint);
       if (ref !== undefined && upstream !== undefined) {
         this.ref = ref;
@@ -344,7 +403,7 @@ export class Exchange implements AttemptOwner {
     const session = this.rule.session!;
     const u = this.upstream!;
     const nowS = Math.floor(Date.now() / 1000);
-    const token = session.issue(this.ref!.index, endpointKey(u.address, u.port), this.sessionIssued < 0 ? nowS : this.sessionIssued, nowS);
+    const token = session.issue(this.ref!.backend!.id, endpointKey(u.address, u.port), this.sessionIssued < 0 ? nowS : this.sessionIssued, nowS);
     const [name, value] = session.responseHeader(token);
     const cur = headers[name];
     if (name === 'set-cookie' && cur !== undefined) headers[name] = [...(Array.isArray(cur) ? cur : [cur]), value];
@@ -417,9 +476,9 @@ function contentLength(req: ClientRequest): number {
 /**
  * Copies the request body to the mirrors while it streams to the backend: the main copy keeps
  * its backpressure; a mirror that falls `MIRROR_BACKLOG_LIMIT` behind is dropped, so a slow
- * mirror never slows the main request.
+ * mirror never slows the main request. `withMain` false: only the mirrors read the body.
  */
-function teeBody(req: ClientRequest, mirrors: PassThrough[]): PassThrough {
+function teeBody(req: ClientRequest, mirrors: PassThrough[], withMain: boolean): PassThrough {
   const main = new PassThrough();
   req.on('data', (chunk: Buffer) => {
     for (const m of mirrors) {
@@ -427,7 +486,7 @@ function teeBody(req: ClientRequest, mirrors: PassThrough[]): PassThrough {
       if (m.writableLength > MIRROR_BACKLOG_LIMIT) m.destroy();
       else m.write(chunk);
     }
-    if (!main.write(chunk)) req.pause();
+    if (withMain && !main.write(chunk)) req.pause();
   });
   main.on('drain', () => req.resume());
   req.on('end', () => {

@@ -46,7 +46,7 @@ export function openTunnel(ctx: ProxyContext, req: IncomingMessage, client: Dupl
     proto: r.state.port.tls ? 'https' : 'http',
     authority: r.authority,
     plan: ref.requestPlan,
-    rewriteHost: rule.rewriteHost,
+    rewriteHost: ref.rewriteHost,
     keepUpgrade: true,
   });
   let path = r.rawPath;

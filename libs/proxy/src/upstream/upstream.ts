@@ -100,14 +100,27 @@ export class Upstream {
     if (this.h2 === s) this.h2 = null;
   }
 
-  /** Closes gracefully: requests in flight finish first. */
-  async close(): Promise<void> {
+  /**
+   * Closes gracefully: requests in flight finish first, for at most `graceMs` (then whatever is
+   * left is destroyed, so a stalled request, a mirror's say, cannot hold a shutdown).
+   */
+  async close(graceMs = Infinity): Promise<void> {
     this.closed = true;
     const pool = this.pool;
     const h2 = this.h2;
     this.pool = null;
     this.h2 = null;
-    await Promise.all([pool?.close().catch(() => undefined), h2 !== null ? closeSession(h2) : undefined]);
+    const graceful = Promise.all([pool?.close().catch(() => undefined), h2 !== null ? closeSession(h2) : undefined]);
+    if (!Number.isFinite(graceMs)) {
+      await graceful;
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, graceMs, 'late')));
+    if ((await Promise.race([graceful, late])) === 'late') {
+      await Promise.all([pool?.destroy().catch(() => undefined), h2 !== null && !h2.destroyed ? h2.destroy() : undefined]);
+    }
+    clearTimeout(timer);
   }
 }
 
@@ -143,13 +156,13 @@ export class UpstreamRegistry {
     return u;
   }
 
-  /** Closes (gracefully) every upstream whose key is not in `inUse`. */
-  async sweep(inUse: ReadonlySet<string>): Promise<void> {
+  /** Closes (gracefully, for at most `graceMs`) every upstream whose key is not in `inUse`. */
+  async sweep(inUse: ReadonlySet<string>, graceMs = Infinity): Promise<void> {
     const closing: Promise<void>[] = [];
     for (const [key, u] of this.upstreams) {
       if (inUse.has(key)) continue;
       this.upstreams.delete(key);
-      closing.push(u.close());
+      closing.push(u.close(graceMs));
     }
     await Promise.all(closing);
   }
