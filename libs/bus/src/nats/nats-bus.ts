@@ -469,7 +469,10 @@ export class NatsBus implements Bus, ConfigPinStore {
     return { ...this.counters, shardsFetched: this.readers.reduce((n, r) => n + r.fetched, 0) };
   }
 
-  /** Stops watches and subscriptions, waits for writes in progress, drains and closes the connection. */
+  /**
+   * Stops watches and subscriptions, waits for writes in progress, drains and closes the
+   * connection (closes it at once when the server is away, or after 2 s of draining).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -479,7 +482,22 @@ export class NatsBus implements Bus, ConfigPinStore {
     this.watchers.clear();
     await Promise.allSettled([this.writeChain, ...this.background]);
     this.subscriptions.clear();
-    if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
+    if (this.nc.isClosed()) return;
+    // Draining needs the server; while it is away (or if it does not answer), close at once.
+    if (!this.connected) {
+      await this.nc.close().catch(() => undefined);
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      this.nc.drain().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<false>((r) => (timer = setTimeout(() => r(false), 2_000))),
+    ]);
+    clearTimeout(timer);
+    if (!drained && !this.nc.isClosed()) await this.nc.close().catch(() => undefined);
   }
 
   // ───────────────────────────── internals ─────────────────────────────

@@ -1,6 +1,6 @@
 /**
- * Rollback holds and the heartbeat fields a controller rebuilds status from, on a real
- * nats-server: holds are stored next to the configs, listed per cluster, deleted, never seen by
+ * Rollback holds, the heartbeat fields a controller rebuilds status from, and closing while the
+ * server is away, on a real nats-server: holds are stored next to the configs, listed per cluster, deleted, never seen by
  * an agent's watch; heartbeats carry addresses and outcomes end to end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +47,31 @@ describe('NatsBus rollback holds and heartbeat outcomes', () => {
     await hub.deleteConfig(other);
     expect(await hub.configKeys('east')).toEqual([east]);
     stop();
+  });
+
+  it('closes promptly while the server is away', async () => {
+    const other = await startNatsServer();
+    let disconnected = false;
+    const bus = await NatsBus.connect({
+      servers: other.url,
+      manageBuckets: true,
+      onError: () => undefined,
+      reconnectBackoff: { minMs: 50, maxMs: 200 },
+      onStatus: (s) => (disconnected ||= s.type === 'disconnect'),
+    });
+    const hubOther = await NatsBus.connect({ servers: other.url, manageBuckets: true, onError: () => undefined });
+    await hubOther.putConfig({ cluster: 'east', namespace: 'default', name: 'gw' }, contractConfig(1, 'east'));
+    await hubOther.close();
+    let synced = false;
+    bus.watchConfigs('east', () => undefined, { onSynced: () => (synced = true) });
+    await eventually(() => expect(synced).toBe(true));
+    await other.kill();
+    await eventually(() => expect(disconnected).toBe(true));
+    await bus.publishHeartbeat({ agent: 'a1', cluster: 'east', at: 1, serving: {}, ready: true, stopping: true });
+    const started = Date.now();
+    await bus.close();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await other.stop();
   });
 
   it('carries heartbeat addresses, outcomes and the stopping flag', async () => {
