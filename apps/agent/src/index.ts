@@ -3,3 +3,4 @@ export { mergeResults, type DataPlane } from './data-plane.js';
 export { InProcessDataPlane } from './in-process-data-plane.js';
 export { WorkerDataPlane, type WorkerDataPlaneOptions } from './worker-data-plane.js';
 export type { Log } from './log.js';
+export { agentStatusReport, type AgentStatusReport } from './agent-status.js';

@@ -19,6 +19,8 @@ import { StatusStore } from './status-store.js';
 export interface HubOptions {
   /** `--cluster-placement` rules (annotations on Gateways are read either way). */
   placement?: PlacementRules;
+  /** Lists the config keys on the bus without reading the configs (default: `bus.listConfigs()`). */
+  configKeys?: () => Promise<ConfigKey[]>;
   /** Rollback holds (`portway rollback`); without it every build is published as it is. */
   pins?: ConfigPinStore;
   /** Agent sessions: heartbeat delays before stale and gone (defaults of `agentSessionMachine`). */
@@ -85,7 +87,6 @@ export class Controller {
   /** Keys published (by this controller or found on the bus at start). */
   private published = new Map<string, ConfigKey>();
   private placements = new Map<string, { placement: Placement; clusters: string[] }>();
-  private held = new Map<string, ConfigPin>();
   private building: Promise<void> | undefined;
   private dirty = false;
   private statusQueued = false;
@@ -119,9 +120,10 @@ export class Controller {
       const directory = this.directory;
       this.unsubscribe.push(this.options.bus.onHeartbeat((hb) => directory.heartbeat(hb)));
       // What is on the bus already: its clusters keep receiving configs, its keys are ours to retract.
-      const existing = await this.options.bus.listConfigs();
-      for (const e of existing) this.published.set(keyString(e.key), e.key);
-      const clusters = [...new Set(existing.map((e) => e.key.cluster))];
+      const hub = this.options.hub!;
+      const existing = hub.configKeys ? await hub.configKeys() : (await this.options.bus.listConfigs()).map((e) => e.key);
+      for (const key of existing) this.published.set(keyString(key), key);
+      const clusters = [...new Set(existing.map((k) => k.cluster))];
       directory.addClusters(clusters);
       await this.awaitDiscovery(clusters);
     }
@@ -162,8 +164,9 @@ export class Controller {
     return { ...this.stats };
   }
 
-  /** Clusters, agents and where each Gateway is published (hub mode; empty otherwise). */
-  topology(): TopologyView {
+  /** Clusters, agents and where each Gateway is published (hub mode; empty otherwise), with the rollback holds in force. */
+  async topology(): Promise<TopologyView> {
+    const pins = this.options.hub?.pins ? await this.options.hub.pins.listPins() : [];
     const directory = this.directory;
     const clusters = directory
       ? directory.knownClusters().map((name) => ({
@@ -174,7 +177,7 @@ export class Controller {
       : [];
     const gateways: TopologyView['gateways'] = {};
     for (const [gw, p] of this.placements) {
-      gateways[gw] = { ...p, heldByRollback: [...this.held.values()].filter((h) => `${h.key.namespace}/${h.key.name}` === gw).map((h) => h.key.cluster) };
+      gateways[gw] = { ...p, heldByRollback: pins.filter((h) => `${h.key.namespace}/${h.key.name}` === gw).map((h) => h.key.cluster).sort() };
     }
     return { clusters, gateways };
   }
@@ -229,7 +232,6 @@ export class Controller {
         if (pin) {
           if (contentHash(config) === pin.supersededHash) {
             // The rollback holds while the Gateway's own configuration is what it replaced.
-            this.held.set(k, pin);
             this.stats.heldByRollback++;
             this.tracker.evaluated(key.cluster, gw, { generation: config.gateway.generation, listeners });
             return;
@@ -237,7 +239,6 @@ export class Controller {
           this.options.log.info({ gateway: gw, cluster: key.cluster, restoredRevision: pin.restoredRevision }, 'the Gateway changed: its rollback ends');
           await this.options.hub!.pins!.deletePin(key);
         }
-        this.held.delete(k);
         this.tracker.publishing(key.cluster, gw);
         try {
           const entry = await this.options.bus.putConfig(key, config);
@@ -255,7 +256,6 @@ export class Controller {
       if (live.has(k)) continue;
       await this.options.bus.deleteConfig(key);
       if (pins.has(k)) await this.options.hub!.pins!.deletePin(key);
-      this.held.delete(k);
       this.stats.deletes++;
       this.tracker.removed(key.cluster, `${key.namespace}/${key.name}`);
     }
@@ -263,6 +263,8 @@ export class Controller {
     for (const [k, pin] of pins) if (!live.has(k) && !this.published.has(k)) await this.options.hub!.pins!.deletePin(pin.key);
     this.published = live;
     this.built = true;
+    // Outcomes heard before these Gateways were tracked (a restarted controller) count at once.
+    if (this.directory) for (const r of this.directory.records()) if (r.state !== 'gone') this.replayOutcomes(r.cluster, r.agent, r.outcomes);
     this.updateStatus();
     this.options.log.info(
       { gateways: graph.gateways.length, configs: configs.length, changed, routes: graph.routes.length, ms: Math.round(performance.now() - started) },
@@ -314,9 +316,13 @@ export class Controller {
 
   /** Heartbeats repeat each agent's latest outcomes: a controller that missed acks catches up. */
   private onHeartbeat(hb: Heartbeat): void {
-    const id = agentId(hb.cluster, hb.agent);
-    for (const [gw, outcome] of Object.entries(hb.outcomes ?? {})) this.tracker.ack(hb.cluster, id, gw, outcome);
+    this.replayOutcomes(hb.cluster, hb.agent, hb.outcomes ?? {});
     this.queueStatus();
+  }
+
+  private replayOutcomes(cluster: string, agent: string, outcomes: Heartbeat['outcomes'] & object): void {
+    const id = agentId(cluster, agent);
+    for (const [gw, outcome] of Object.entries(outcomes)) this.tracker.ack(cluster, id, gw, outcome);
   }
 
   private onMembershipChange(): void {

@@ -4,6 +4,8 @@
  */
 import { cpus } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_AGENT_ADMIN } from './defaults.js';
+import { addNatsOptions } from './nats-options.js';
 import { portwayVersion } from './version.js';
 
 // Commands load their modules when they run, so `portway status` and `portway version` start fast.
@@ -17,6 +19,7 @@ const int = (name: string, min: number) => (v: string) => {
 const exit = (code: number) => {
   process.exitCode = code;
 };
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 const program = new Command('portway')
   .description('Portway: a Kubernetes Gateway API implementation for one cluster or many')
@@ -35,6 +38,84 @@ program
     const { runUntilSignal } = await import('./commands/run.js');
     await runUntilSignal({ file: o.file, workers: o.workers, addressPool: o.addressPool, admin: o.admin, logLevel: o.logLevel, debounceMs: o.debounceMs });
   });
+
+addNatsOptions(
+  program
+    .command('controller')
+    .description('the hub: publishes one config per Gateway and cluster to NATS; Programmed from the agents\' acks')
+    .addOption(new Option('--provider <name>', 'where Gateway API objects come from').choices(['file', 'kubernetes']).default('file'))
+    .option('-f, --file <dir>', 'folder of Gateway API and Kubernetes YAML (watched), for --provider file')
+    .option('--kubeconfig <file>', 'kubeconfig for --provider kubernetes (default: in-cluster, then $KUBECONFIG or ~/.kube/config)')
+    .option('--admin <host:port>', 'admin listener (/healthz, /readyz, /status, /agents, /history, /metrics)', DEFAULT_ADMIN)
+    .option('--cluster-placement <rule>', 'clusters of Gateways without the portway.dev/clusters annotation ("east,west"), or of one Gateway ("ns/name=east"); repeatable', collect, [])
+    .option('--ack-timeout-ms <ms>', 'time agents have to serve a revision before Programmed reads a timeout', int('--ack-timeout-ms', 1), 10_000)
+    .option('--agent-stale-ms <ms>', 'heartbeats missed for this long: the agent is stale (still waited for)', int('--agent-stale-ms', 1), 15_000)
+    .option('--agent-gone-ms <ms>', 'heartbeats missed for this long: the agent is gone (no longer waited for)', int('--agent-gone-ms', 1), 60_000)
+    .option('--discovery-ms <ms>', 'at start, how long to wait for the agents of clusters that hold configs before the first status', int('--discovery-ms', 0), 3_000)
+    .option('--history <n>', 'revisions kept per Gateway and cluster (portway diff/rollback)', int('--history', 10), 10)
+    .option('--debounce-ms <ms>', 'quiet time before a folder change is applied', int('--debounce-ms', 0), 50)
+    .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info')),
+  'required',
+).action(async (o: import('./commands/controller.js').ControllerCommandOptions) => {
+  const { runControllerUntilSignal } = await import('./commands/controller.js');
+  await runControllerUntilSignal(o);
+});
+
+addNatsOptions(
+  program
+    .command('agent')
+    .description('a spoke: serves its cluster\'s configs from NATS on --address, acks them, heartbeats')
+    .requiredOption('--cluster <name>', 'cluster this agent serves')
+    .option('--name <name>', 'agent name, unique in its cluster (default: host name and address)')
+    .option('--address <ip>', 'address bound for configs that list none', '127.0.0.1')
+    .option('--workers <n>', 'proxy worker processes (0 = serve in this process)', int('--workers', 0), cpus().length)
+    .option('--admin <host:port>', 'admin listener (/healthz, /readyz, /status)', DEFAULT_AGENT_ADMIN)
+    .option('--heartbeat-ms <ms>', 'heartbeat period', int('--heartbeat-ms', 100), 2_000)
+    .option('--drain-timeout-ms <ms>', 'how long a removed listener lets requests finish', int('--drain-timeout-ms', 0), 30_000)
+    .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info')),
+  'required',
+).action(async (o: import('./commands/agent.js').AgentCommandOptions) => {
+  const { runAgentUntilSignal } = await import('./commands/agent.js');
+  await runAgentUntilSignal(o);
+});
+
+addNatsOptions(
+  program
+    .command('diff')
+    .description('a readable diff of two revisions of a Gateway\'s config (default: the last two), from the bus history')
+    .requiredOption('--gateway <ns/name>', 'the Gateway')
+    .option('--cluster <name>', 'one cluster (default: every cluster holding the Gateway)')
+    .option('--from <revision>', 'older revision', int('--from', 1))
+    .option('--to <revision>', 'newer revision', int('--to', 1))
+    .option('--list', 'list the stored revisions instead')
+    .option('--admin <host:port>', 'read the history through a running controller (when --nats is not given)', DEFAULT_ADMIN),
+  'optional',
+).action(async (o: import('./commands/history.js').DiffOptions) => exit(await (await import('./commands/history.js')).diffCommand(o)));
+
+addNatsOptions(
+  program
+    .command('rollback')
+    .description('publish the config of an older revision again; it holds until the Gateway\'s own configuration changes')
+    .requiredOption('--gateway <ns/name>', 'the Gateway')
+    .requiredOption('--to-generation <revision>', 'the revision to restore (the bus revision, as portway diff --list shows it)', int('--to-generation', 1))
+    .option('--cluster <name>', 'the cluster (default: the one holding that revision)'),
+  'default',
+).action(async (o: import('./commands/history.js').RollbackOptions) => exit(await (await import('./commands/history.js')).rollbackCommand(o)));
+
+program
+  .command('nats-config')
+  .description('write a nats-server config for Portway: JetStream, a hub user and one user per agent cluster with only its keys and subjects')
+  .requiredOption('--store-dir <dir>', 'JetStream store directory')
+  .option('--listen <host:port>', 'client listener', '127.0.0.1:4222')
+  .option('--hub <user[:password]>', 'the controller\'s user (random password when omitted)', 'portway-hub')
+  .option('--cluster <name[=user[:password]]>', 'an agent cluster and its user (default user portway-agent-<name>, random password); repeatable', collect, [])
+  .option('--tls-cert <file>', 'server certificate (turns on TLS)')
+  .option('--tls-key <file>', 'server key')
+  .option('--tls-ca <file>', 'CA of client certificates')
+  .option('--verify-clients', 'require client certificates signed by --tls-ca')
+  .option('-o, --output <file>', 'config file (default: stdout)')
+  .option('--credentials-out <file>', 'users and passwords as shell variables (default: stderr)')
+  .action(async (o: import('./commands/nats-config.js').NatsConfigOptions) => exit((await import('./commands/nats-config.js')).natsConfigCommand(o)));
 
 program
   .command('translate')

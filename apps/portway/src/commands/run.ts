@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Effect, Exit, Fiber, Scope } from 'effect';
+import { Effect } from 'effect';
 import { supportedFeatures } from '@portway/api';
 import { Agent, InProcessDataPlane, WorkerDataPlane, type DataPlane } from '@portway/agent';
 import { InProcessBus } from '@portway/bus';
@@ -8,7 +8,8 @@ import { expandAddressPool } from '@portway/graph';
 import { createFileSource } from '@portway/provider-file';
 import { decodeManifests } from '../decode.js';
 import { CONTROLLER_NAME, STANDALONE_AGENT, parseHostPort, supportedRouteKinds } from '../defaults.js';
-import { createLogger, type Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
+import { runScopedUntilSignal } from '../run-scoped.js';
 
 export interface RunOptions {
   file: string;
@@ -100,27 +101,11 @@ export function runStandalone(options: RunOptions, log: Logger) {
       (s) => Effect.promise(() => s.close()),
     );
     void server;
-    yield* Effect.never;
+    return yield* Effect.never;
   });
 }
 
 /** Runs the standalone program until SIGINT or SIGTERM, then closes every resource. */
-export async function runUntilSignal(options: RunOptions): Promise<void> {
-  const log = createLogger(options.logLevel);
-  const scope = Effect.runSync(Scope.make());
-  const fiber = Effect.runFork(runStandalone(options, log).pipe(Scope.extend(scope)));
-  const shutdown = async (signal: string) => {
-    log.info({ signal }, 'shutting down');
-    await Effect.runPromise(Fiber.interrupt(fiber));
-    await Effect.runPromise(Scope.close(scope, Exit.void));
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  const exit = await Effect.runPromise(Fiber.await(fiber));
-  if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) {
-    log.error({ cause: String(exit.cause) }, 'portway failed to start');
-    await Effect.runPromise(Scope.close(scope, Exit.void));
-    process.exit(1);
-  }
+export function runUntilSignal(options: RunOptions): Promise<void> {
+  return runScopedUntilSignal(options.logLevel, 'portway', (log) => runStandalone(options, log));
 }
