@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Effect } from 'effect';
 import { supportedFeatures } from '@portway/api';
-import { Agent, InProcessDataPlane, WorkerDataPlane, type DataPlane } from '@portway/agent';
+import { Agent, InProcessDataPlane, WorkerDataPlane, agentStatusReport, type DataPlane } from '@portway/agent';
 import { InProcessBus } from '@portway/bus';
 import { AdminServer, Controller } from '@portway/controller';
 import { expandAddressPool } from '@portway/graph';
@@ -87,9 +87,15 @@ export function runStandalone(options: RunOptions, log: Logger) {
             '/healthz': () => ({ status: 200, body: 'ok' }),
             '/readyz': () =>
               controller.isBuilt() ? { status: 200, body: 'ready' } : { status: 503, body: 'not ready: first build pending' },
+            // `agent`: what the data plane serves per Gateway (revision, bound listeners, errors, and the
+            // Gateway's spec.infrastructure labels and annotations carried to what it provisions).
             '/status': () => ({
               status: 200,
-              body: { objects: controller.statusStore.objectsWithStatus(), errors: controller.sourceErrors() },
+              body: {
+                objects: controller.statusStore.objectsWithStatus(),
+                errors: controller.sourceErrors(),
+                agent: agentStatusReport(agent, { name: STANDALONE_AGENT, cluster: '', addresses: pool, bus: 'in-process' }),
+              },
             }),
             '/config': () => ({ status: 200, body: { configs: controller.currentConfigs() } }),
           },

@@ -19,6 +19,16 @@ interface Obj {
 interface StatusBody {
   objects: Obj[];
   errors: { file: string; line?: number; kind?: string; namespace?: string; name?: string; path?: string; message: string }[];
+  /** What the data plane serves (standalone `portway run`). */
+  agent?: {
+    gateways: {
+      gateway: string;
+      revision: number;
+      listenersBound: string[];
+      errors: { listener?: string; reason: string }[];
+      infrastructure: { labels: Record<string, string>; annotations: Record<string, string> };
+    }[];
+  };
 }
 
 const STATUS_KINDS = new Set(['GatewayClass', 'Gateway', 'ListenerSet', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'BackendTLSPolicy']);
@@ -33,6 +43,16 @@ export function renderStatusTable(body: StatusBody): string {
     const ns = o.metadata.namespace ?? '';
     const addr = o.status?.addresses?.length ? ` address=${o.status.addresses.map((a) => a.value).join(',')}` : '';
     rows.push([o.kind, ns, o.metadata.name, (o.status ? fmt(o.status.conditions) : 'no status (not managed by Portway)') + addr]);
+    const served = o.kind === 'Gateway' ? body.agent?.gateways.find((g) => g.gateway === `${ns}/${o.metadata.name}`) : undefined;
+    if (served) {
+      const errors = served.errors.map((e) => `${e.listener ? `${e.listener.split('/').pop()}:` : ''}${e.reason}`).join(',');
+      rows.push(['', '', '  data plane', `revision=${served.revision} listenersBound=${served.listenersBound.length}${errors ? ` errors=${errors}` : ''}`]);
+      const kv = (m: Record<string, string>) => Object.entries(m).map(([k, v]) => `${k}=${v}`).join(',');
+      const { labels, annotations } = served.infrastructure;
+      if (Object.keys(labels).length + Object.keys(annotations).length > 0) {
+        rows.push(['', '', '  infrastructure', `labels=${kv(labels)} annotations=${kv(annotations)}`]);
+      }
+    }
     for (const l of o.status?.listeners ?? []) rows.push(['', '', `  listener ${l.name}`, `attachedRoutes=${l.attachedRoutes} ${fmt(l.conditions)}`]);
     for (const p of o.status?.parents ?? []) {
       const ref = `${p.parentRef.kind ?? 'Gateway'} ${p.parentRef.namespace ? `${p.parentRef.namespace}/` : ''}${p.parentRef.name}${p.parentRef.sectionName ? `/${p.parentRef.sectionName}` : ''}`;
