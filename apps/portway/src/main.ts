@@ -33,10 +33,19 @@ program
   .option('--address-pool <range>', 'addresses Gateways without spec.addresses take, e.g. 127.0.100.1-127.0.100.50', '127.0.0.1')
   .option('--admin <host:port>', 'admin listener (/healthz, /readyz, /status, /config, /metrics)', DEFAULT_ADMIN)
   .option('--debounce-ms <ms>', 'quiet time before a folder change is applied', int('--debounce-ms', 0), 50)
+  .option('--drain-timeout-ms <ms>', 'how long removed listeners (and a shutdown) let open requests, connections and UDP flows finish', int('--drain-timeout-ms', 1), 30_000)
   .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
-  .action(async (o: { file: string; workers: number; addressPool: string; admin: string; logLevel: string; debounceMs: number }) => {
+  .action(async (o: { file: string; workers: number; addressPool: string; admin: string; logLevel: string; debounceMs: number; drainTimeoutMs: number }) => {
     const { runUntilSignal } = await import('./commands/run.js');
-    await runUntilSignal({ file: o.file, workers: o.workers, addressPool: o.addressPool, admin: o.admin, logLevel: o.logLevel, debounceMs: o.debounceMs });
+    await runUntilSignal({
+      file: o.file,
+      workers: o.workers,
+      addressPool: o.addressPool,
+      admin: o.admin,
+      logLevel: o.logLevel,
+      debounceMs: o.debounceMs,
+      drainTimeoutMs: o.drainTimeoutMs,
+    });
   });
 
 addNatsOptions(

@@ -18,6 +18,8 @@ export interface RunOptions {
   admin: string;
   logLevel: string;
   debounceMs: number;
+  /** How long removed listeners and a shutdown let open requests, connections and UDP flows finish (default 30 s). */
+  drainTimeoutMs?: number;
 }
 
 /**
@@ -39,9 +41,17 @@ export function runStandalone(options: RunOptions, log: Logger) {
     const dataPlane: DataPlane = yield* Effect.acquireRelease(
       Effect.promise(async () => {
         if (options.workers === 0) {
-          return new InProcessDataPlane({ log: (level, msg, fields) => log[level](fields ?? {}, msg) });
+          return new InProcessDataPlane({
+            log: (level, msg, fields) => log[level](fields ?? {}, msg),
+            ...(options.drainTimeoutMs !== undefined ? { drainTimeoutMs: options.drainTimeoutMs } : {}),
+          });
         }
-        const workers = new WorkerDataPlane({ workers: options.workers, log, logLevel: options.logLevel });
+        const workers = new WorkerDataPlane({
+          workers: options.workers,
+          log,
+          logLevel: options.logLevel,
+          ...(options.drainTimeoutMs !== undefined ? { drainTimeoutMs: options.drainTimeoutMs } : {}),
+        });
         await workers.start();
         return workers;
       }),
