@@ -55,7 +55,7 @@ describe('combineProgrammed', () => {
 
   it('says when the revision in force was published outside the controller', () => {
     const r = combineProgrammed([{ ...state('east', 'programmed', 'True', 'Programmed', 'Served at revision 12 by 1 agent: east/a1'), externalRevision: 12 }], 'x');
-    expect(r.condition.message).toBe('cluster east: Served at revision 12 by 1 agent: east/a1 (revision 12 was published outside the controller, e.g. by portway rollback)');
+    expect(r.condition.message).toBe('cluster east: Served at revision 12 by 1 agent: east/a1 (revision 12 was not published by the controller: a portway rollback, or another writer)');
   });
 
   it('all clusters without agents: Pending, from the lifecycle', () => {

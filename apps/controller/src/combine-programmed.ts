@@ -35,7 +35,7 @@ const RANK: Record<GatewayPhase, number> = {
 
 const label = (c: ClusterProgrammed, many: boolean) => (many || c.cluster !== '' ? `cluster ${c.cluster === '' ? '""' : c.cluster}: ` : '');
 const note = (c: ClusterProgrammed) =>
-  c.externalRevision !== undefined ? ` (revision ${c.externalRevision} was published outside the controller, e.g. by portway rollback)` : '';
+  c.externalRevision !== undefined ? ` (revision ${c.externalRevision} was not published by the controller: a portway rollback, or another writer)` : '';
 
 /** Combines the clusters of one Gateway. `clusters` empty: the Gateway is published nowhere. */
 export function combineProgrammed(clusters: readonly ClusterProgrammed[], nowhere: string): GatewayProgrammedInput {

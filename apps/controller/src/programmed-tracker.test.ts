@@ -51,7 +51,7 @@ describe('ProgrammedTracker', () => {
     tracker.ack('east', 'east/a1', 'ns/gw', { revision: 9, hash: 'h9', ok: false, listenersBound: [], errors: [{ reason: 'Invalid', message: '/ports/0/port: must be <= 65535' }] });
     const c = tracker.snapshot()['ns/gw']!.condition;
     expect(c).toMatchObject({ status: 'False', reason: 'Invalid' });
-    expect(c.message).toBe('cluster east: Agent east/a1 refused revision 9: /ports/0/port: must be <= 65535 (revision 9 was published outside the controller, e.g. by portway rollback)');
+    expect(c.message).toBe('cluster east: Agent east/a1 refused revision 9: /ports/0/port: must be <= 65535 (revision 9 was not published by the controller: a portway rollback, or another writer)');
     // The controller publishes again: its revision is in force once more.
     tracker.published('east', 'ns/gw', { generation: 2, revision: 10, hash: 'h5', listeners: ['l'] });
     tracker.ack('east', 'east/a1', 'ns/gw', ok(10, 'h5'));
