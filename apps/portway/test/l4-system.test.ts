@@ -196,7 +196,7 @@ spec:
     const fromClient = randomBytes(TEN_MB);
     const before = receivedDigests.length;
     const { digest, cn } = await new Promise<{ digest: string; cn: string }>((resolve, reject) => {
-      const s = tls.connect({ host: GW, port: tlsPort, servername: 'secure.example.com', ca: backendCert.cert, allowHalfOpen: true }, () => s.end(fromClient));
+      const s = tls.connect({ host: GW, port: tlsPort, servername: 'secure.example.com', ca: backendCert.cert }, () => s.end(fromClient));
       const h = createHash('sha256');
       s.on('data', (c: Buffer) => h.update(c));
       s.on('end', () => resolve({ digest: h.digest('hex'), cn: String(s.getPeerCertificate().subject.CN) }));
