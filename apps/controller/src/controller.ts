@@ -63,6 +63,9 @@ export interface TopologyView {
 
 const keyString = (k: ConfigKey) => `${k.cluster}\u0000${k.namespace}/${k.name}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Backoff of builds retried after a failure (the bus was away, say). */
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 15_000;
 
 /**
  * The hub controller's loop: source state → graph → addresses → IR per cluster → bus, and
@@ -94,6 +97,8 @@ export class Controller {
   private built = false;
   private stopped = false;
   private knownClustersAtLastBuild = '';
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelayMs = RETRY_MIN_MS;
   private readonly now: () => Date;
   private stats = { builds: 0, puts: 0, unchangedPuts: 0, deletes: 0, heldByRollback: 0 };
 
@@ -193,8 +198,22 @@ export class Controller {
       this.dirty = true;
       return;
     }
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     this.building = this.build()
-      .catch((e: unknown) => this.options.log.error({ err: e }, 'build failed; the previous configuration keeps serving'))
+      .then(() => {
+        this.retryDelayMs = RETRY_MIN_MS;
+      })
+      .catch((e: unknown) => {
+        // Nothing else may trigger a build for a while (a file source reports changes only): try
+        // again with a backoff, so a change made while the bus was away is published once it is back.
+        this.options.log.error({ err: e, retryInMs: this.retryDelayMs }, 'build failed; the previous configuration keeps serving');
+        if (!this.stopped && !this.dirty) {
+          this.retryTimer = setTimeout(() => this.schedule(), this.retryDelayMs);
+          this.retryTimer.unref();
+        }
+        this.retryDelayMs = Math.min(RETRY_MAX_MS, this.retryDelayMs * 2);
+      })
       .finally(() => {
         this.building = undefined;
         if (this.dirty) {
@@ -389,6 +408,7 @@ export class Controller {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const u of this.unsubscribe) u();
     await this.options.source.stop();
     await this.building;
