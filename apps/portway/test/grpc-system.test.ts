@@ -4,7 +4,7 @@
  * (Exact and RegularExpression) with the spec's precedence, header modifiers, the gRPC statuses
  * the gateway itself answers (UNIMPLEMENTED, UNAVAILABLE), server and client streaming without
  * buffering, and a bidirectional stream that lives through a config swap which moves the route
- * to another backend.
+ * to another backend; header matching, a response header modifier, a mirror, and weights.
  */
 import http from 'node:http';
 import type { ClientHttp2Session } from 'node:http2';
@@ -40,6 +40,15 @@ spec:
     backendRefs: [{name: ${backend}, port: 9000}]
   - matches: [{method: {service: test.Dead}}]
     backendRefs: [{name: dead, port: 9000}]
+  - matches: [{method: {service: test.Tenant}, headers: [{name: x-tenant, value: blue}]}]
+    filters:
+    - {type: ResponseHeaderModifier, responseHeaderModifier: {add: [{name: x-served-by, value: tenant-rule}]}}
+    - {type: RequestMirror, requestMirror: {backendRef: {name: catch, port: 9000}}}
+    backendRefs: [{name: stream-1, port: 9000}]
+  - matches: [{method: {service: test.Tenant}}]
+    backendRefs: [{name: stream-2, port: 9000}]
+  - matches: [{method: {service: test.Weighted}}]
+    backendRefs: [{name: stream-1, port: 9000, weight: 1}, {name: stream-2, port: 9000, weight: 1}]
 `;
 
 describe.skipIf(!built)('gRPC through portway run', () => {
@@ -174,6 +183,29 @@ spec:
 
     const noEndpoint = await unary('/test.Dead/Anything');
     expect(noEndpoint).toMatchObject({ httpStatus: 200, grpcStatus: 14 }); // UNAVAILABLE
+  });
+
+  it('matches headers, modifies response headers, mirrors, and splits by weight', async () => {
+    const tenant = async (headers: Record<string, string>) =>
+      new GrpcCall(await h2c(), '/test.Tenant/Chat', { authority: 'grpc.example.com', headers, send: ['hi'] }).done;
+    const blue = await tenant({ 'x-tenant': 'blue' });
+    expect(blue.messages.map(String)).toEqual(['stream-1:hi']);
+    expect(blue.headers['x-served-by']).toBe('tenant-rule');
+    const red = await tenant({ 'x-tenant': 'red' });
+    expect(red.messages.map(String)).toEqual(['stream-2:hi']);
+    expect(red.headers['x-served-by']).toBeUndefined();
+    // The mirror got its copy of the matching call, message included.
+    const copy = await waitFor('the mirrored call', () => catchAll.calls.find((c) => c.path === '/test.Tenant/Chat'), 3000);
+    expect(copy.headers['x-tenant']).toBe('blue');
+    await waitFor('the mirrored message', () => (copy.received.length === 1 ? true : undefined), 3000);
+    expect(copy.received[0]!.message).toBe('hi');
+
+    const answers = new Set<string>();
+    for (let i = 0; i < 24; i++) {
+      const r = await new GrpcCall(await h2c(), '/test.Weighted/Chat', { authority: 'grpc.example.com', send: ['w'] }).done;
+      answers.add(r.messages[0]!.toString());
+    }
+    expect([...answers].sort()).toEqual(['stream-1:w', 'stream-2:w']);
   });
 
   it('streams server messages as they come (no buffering of the response stream)', async () => {
