@@ -7,11 +7,11 @@
  * `--file`, to have both).
  */
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { startApiServer } from '@portway/testing';
 import { BACKEND, PORTWAY_PORT } from './lib/addresses.js';
 import { intOption, listOption, parseBenchArgs } from './lib/args.js';
-import { KubeObjects } from './lib/deployments.js';
+import { freePort } from './lib/free-port.js';
+import { KubeObjects } from './lib/kube-objects.js';
 import { getStatus } from './lib/http-check.js';
 import { checkKubernetesProvider, checkNatsPath } from './lib/parts.js';
 import { BENCH_DIST, PORTWAY_MAIN, scratchDir } from './lib/paths.js';
@@ -28,17 +28,6 @@ interface Footprint {
   rssMiB: number;
   cpuSec: number;
   buildMs: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function measureFile(cfg: RouteConfigOptions): Promise<Footprint> {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateGatewayConfig } from '@portway/ir';
 import { compileRouter, HostTable } from '@portway/proxy';
 import { runConstantRate } from '../src/lib/constant-rate.js';
+import { encodeGet, frameResponse } from '../src/lib/raw-http-client.js';
 import { processTree, treeUsage } from '../src/lib/resources.js';
 import { probeFor, writeConfigFolder, writeRouteEdit } from '../src/lib/route-config.js';
 import { percentile, ratio } from '../src/lib/stats.js';
@@ -131,6 +132,26 @@ describe('route config generator', () => {
   });
 });
 
+describe('load client framing', () => {
+  it('frames responses by Content-Length and chunked encoding, and waits for incomplete ones', () => {
+    const two = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\nHTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nConnection: close\r\n\r\n');
+    const first = frameResponse(two)!;
+    expect(first).toEqual({ end: 41, status: 200, close: false });
+    expect(frameResponse(two.subarray(first.end))).toEqual({ end: 64, status: 404, close: true });
+    expect(frameResponse(two.subarray(0, 40))).toBeNull();
+    const chunked = Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n');
+    expect(frameResponse(chunked)?.end).toBe(chunked.length);
+    expect(frameResponse(chunked.subarray(0, chunked.length - 2))).toBeNull();
+    expect(frameResponse(Buffer.from('HTTP/1.1 204 No Content\r\n\r\n'))?.status).toBe(204);
+  });
+
+  it('encodes one Host header, the given one when there is one', () => {
+    const req = encodeGet(new URL('http://127.0.0.1:8080'), '/a?b=1', { host: 'x.test', 'x-env': 'prod' }).toString('latin1');
+    expect(req).toBe('GET /a?b=1 HTTP/1.1\r\nHost: x.test\r\nx-env: prod\r\n\r\n');
+    expect(encodeGet(new URL('http://127.0.0.1:8080'), '/', {}).toString('latin1')).toContain('Host: 127.0.0.1:8080\r\n');
+  });
+});
+
 describe('constant-rate load loop', () => {
   let fast: Server;
   let slow: Server;
@@ -202,7 +223,7 @@ describe('resources, stats and tables', () => {
 describe('Kubernetes object writer against the API-server double', () => {
   it('creates, replaces and deletes the generated objects through the HTTP API', async () => {
     const { startApiServer } = await import('@portway/testing');
-    const { KubeObjects } = await import('../src/lib/deployments.js');
+    const { KubeObjects } = await import('../src/lib/kube-objects.js');
     const { baseObjects, httpRoute } = await import('../src/lib/route-config.js');
     const api = await startApiServer({ host: '127.0.0.1' });
     try {

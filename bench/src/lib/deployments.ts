@@ -9,11 +9,11 @@
  * Objects are written one file per object (file provider) or one API call per object.
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { request } from 'undici';
 import { startApiServer, type ApiServer } from '@portway/testing';
+import { freePort } from './free-port.js';
 import { getStatus } from './http-check.js';
+import { KubeObjects } from './kube-objects.js';
 import { PORTWAY_MAIN, scratchDir } from './paths.js';
 import { startProcess, waitUntil, type Child } from './processes.js';
 import { toYaml } from './route-config.js';
@@ -65,18 +65,6 @@ class FolderWriter {
   remove(objects: readonly Obj[]): void {
     for (const o of objects) rmSync(join(this.dir, objectFile(o)), { force: true });
   }
-}
-
-/** A free TCP port on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Resolves once the listener answers anything over HTTP (404 without routes). */
@@ -159,42 +147,5 @@ export async function deploy(kind: DeploymentKind, o: DeployOptions): Promise<De
   } catch (e) {
     await stopAll();
     throw e;
-  }
-}
-
-/** Writes objects through the API server's HTTP API, as kubectl would (create, or replace). */
-export class KubeObjects {
-  constructor(private readonly base: string) {}
-
-  static pathOf(o: Obj, named: boolean): string {
-    const [group, version] = String(o.apiVersion).includes('/') ? String(o.apiVersion).split('/') : ['', String(o.apiVersion)];
-    const plural = `${String(o.kind).toLowerCase()}${String(o.kind).endsWith('s') ? 'es' : 's'}`;
-    const ns = o.metadata?.namespace as string | undefined;
-    const prefix = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
-    return `${prefix}${ns !== undefined ? `/namespaces/${ns}` : ''}/${plural}${named ? `/${String(o.metadata.name)}` : ''}`;
-  }
-
-  async put(objects: readonly Obj[]): Promise<void> {
-    for (const o of objects) {
-      const created = await request(this.base + KubeObjects.pathOf(o, false), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(o) });
-      const text = await created.body.text();
-      if (created.statusCode === 201 || created.statusCode === 200) continue;
-      if (created.statusCode !== 409) throw new Error(`create ${o.kind} ${o.metadata?.name}: ${created.statusCode} ${text}`);
-      const url = this.base + KubeObjects.pathOf(o, true);
-      const current = await request(url);
-      const cur = (await current.body.json()) as Obj;
-      const next = { ...o, metadata: { ...o.metadata, resourceVersion: cur.metadata.resourceVersion } };
-      const replaced = await request(url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(next) });
-      const rtext = await replaced.body.text();
-      if (replaced.statusCode !== 200) throw new Error(`replace ${o.kind} ${o.metadata?.name}: ${replaced.statusCode} ${rtext}`);
-    }
-  }
-
-  async remove(objects: readonly Obj[]): Promise<void> {
-    for (const o of objects) {
-      const res = await request(this.base + KubeObjects.pathOf(o, true), { method: 'DELETE' });
-      await res.body.dump();
-      if (res.statusCode !== 200 && res.statusCode !== 202 && res.statusCode !== 404) throw new Error(`delete ${o.kind} ${o.metadata?.name}: ${res.statusCode}`);
-    }
   }
 }
