@@ -60,6 +60,8 @@ describe('filter order', () => {
         '/modifier-then-redirect',
         rule([], { filters: [{ type: 'ResponseHeaderModifier', modifier: { set: [{ name: 'x-r', value: '1' }] } }, { type: 'RequestRedirect', statusCode: 302, hostname: 'elsewhere.example' }] }),
       ],
+      ['/mirror-then-redirect', rule([], { filters: [{ type: 'RequestMirror', backend: 'm1', percent: 100 }, { type: 'RequestRedirect', statusCode: 302, hostname: 'elsewhere.example' }] })],
+      ['/redirect-then-mirror', rule([], { filters: [{ type: 'RequestRedirect', statusCode: 302, hostname: 'elsewhere.example' }, { type: 'RequestMirror', backend: 'm1', percent: 100 }] })],
       [
         '/redirect-then-modifier',
         rule([], { filters: [{ type: 'RequestRedirect', statusCode: 302, hostname: 'elsewhere.example' }, { type: 'ResponseHeaderModifier', modifier: { set: [{ name: 'x-r', value: '1' }] } }] }),
@@ -122,5 +124,11 @@ describe('filter order', () => {
     const after = await get(GW, port, { path: '/redirect-then-modifier' });
     expect([before.status, before.headers['x-r']]).toEqual([302, '1']);
     expect([after.status, after.headers['x-r']]).toEqual([302, undefined]);
+    // A mirror before the redirect copies the request (body included); one after it never runs.
+    expect((await get(GW, port, { path: '/mirror-then-redirect/x', method: 'POST', body: 'copy me' })).status).toBe(302);
+    expect((await get(GW, port, { path: '/redirect-then-mirror/x' })).status).toBe(302);
+    expect((await seenBy(m1, '/mirror-then-redirect/x')).body).toBe('copy me');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(m1.seen.find((x) => x.path === '/redirect-then-mirror/x')).toBeUndefined();
   });
 });

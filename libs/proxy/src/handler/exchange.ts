@@ -105,6 +105,11 @@ export class Exchange implements AttemptOwner {
         query: r.query,
         matchedPrefix: r.match.entry.path.type === 'RegularExpression' ? null : r.match.pathValue,
       });
+      // Mirrors listed before the redirect copy the request (those after it never run).
+      if (rule.mirrors.length > 0) {
+        this.body = hasBody(req) ? req : null;
+        this.startMirrors(false);
+      }
       const h: HeaderObject = { location };
       this.decorateResponse(h, null);
       sendHeadersOnly(this.res as unknown as ClientResponse, rule.redirect.statusCode, h);
@@ -173,7 +178,7 @@ export class Exchange implements AttemptOwner {
 
   private startMirrorsAndFirstTry(): void {
     if (this.done) return;
-    if (this.rule.mirrors.length > 0) this.startMirrors();
+    if (this.rule.mirrors.length > 0) this.startMirrors(this.failure === null);
     if (this.failure !== null) {
       this.fail(this.failure[0], this.failure[1]);
       return;
@@ -186,7 +191,7 @@ export class Exchange implements AttemptOwner {
    * it, and its own copy of the body. A streamed body is teed: the main request keeps its
    * backpressure, a mirror that falls behind is dropped.
    */
-  private startMirrors(): void {
+  private startMirrors(withMain: boolean): void {
     const { req, rule, r } = this;
     let bodies: PassThrough[] | null = null;
     for (const m of rule.mirrors) {
@@ -209,8 +214,8 @@ export class Exchange implements AttemptOwner {
     }
     if (this.body !== null && !(this.body instanceof Buffer)) {
       // Without a main request (the gateway answers itself) the mirrors alone read the body.
-      if (bodies !== null) this.body = teeBody(req, bodies, this.failure === null);
-      else if (this.failure !== null) req.resume();
+      if (bodies !== null) this.body = teeBody(req, bodies, withMain);
+      else if (!withMain) req.resume();
     }
   }
 
