@@ -2,7 +2,8 @@
  * TLS, TCP and UDP routes through the whole system (`portway run --workers 2`):
  * - UDP: many flows under weighted backendRefs, each flow's datagrams read by both proxy worker
  *   processes (node:cluster shares the socket); every datagram of a flow reaches the same
- *   backend, also across a config swap; the split follows the weights;
+ *   backend, also across a config swap and a weight change (for flows both workers hold); the
+ *   split follows the weights, new flows the new ones;
  * - TLS passthrough: 10 MB each way intact, the client seeing the backend's own certificate;
  *   an SNI no route serves is refused during the handshake;
  * - TCP: a cross-namespace backendRef with its ReferenceGrant, attached by port.
@@ -91,6 +92,16 @@ spec:
   rules: [{backendRefs: [{name: tcp-backend, namespace: backends, port: 7000, weight: ${tcpWeight}}]}]
 `;
 
+  /** The revision the data plane serves for the Gateway (from `/status` → `agent`). */
+  const servedRevision = async () =>
+    ((await run.status()).agent as { gateways: { gateway: string; revision: number }[] }).gateways.find((g) => g.gateway === 'default/gw')?.revision ?? 0;
+  /** Rewrites the routes and waits until every worker serves the new revision. */
+  const swap = async (yaml: string) => {
+    const before = await servedRevision();
+    run.write('routes.yaml', yaml);
+    await waitFor('the new revision served', async () => ((await servedRevision()) > before ? true : undefined));
+  };
+
   beforeAll(async () => {
     backendCert = selfSigned(['secure.example.com']);
     [udpA, udpB] = await Promise.all([udpBackend('a', UDP_A), udpBackend('b', UDP_B)]);
@@ -149,7 +160,7 @@ spec:
     tcpServer.close();
   });
 
-  it('keeps every datagram of a UDP flow on one backend, whichever worker reads it, across a config swap; flows split by weight', async () => {
+  it('keeps every datagram of a UDP flow on one backend, whichever worker reads it, across config swaps; flows split by weight', async () => {
     const flows = await Promise.all(Array.from({ length: 48 }, (_, i) => udpFlow(`flow-${i}`, udpPort)));
     try {
       const burst = async (rounds: number) => {
@@ -164,10 +175,7 @@ spec:
       });
       await burst(8);
       // A config swap that leaves the UDPRoute as it is (the TCPRoute changes).
-      run.write('routes.yaml', routes([3, 1], 2));
-      await waitFor('the new generation', async () => ((await run.object('TCPRoute', 'tcp'))?.metadata.generation === 2 ? true : undefined));
-      await run.waitCondition('Gateway', 'gw', 'Programmed', 'True');
-      await new Promise((r) => setTimeout(r, 300));
+      await swap(routes([3, 1], 2));
       await burst(8);
       await new Promise((r) => setTimeout(r, 200));
 
@@ -187,6 +195,33 @@ spec:
       expect(onA).toBeGreaterThan(24);
       expect(onA).toBeLessThan(46);
       expect(seenByBothWorkers).toBeGreaterThan(0);
+
+      // The weights change (3:1 → 1:3). A flow that both workers already hold keeps its backend
+      // in both; new flows follow the new weights.
+      const backendOf = (reply: string) => reply.split(':')[0]!;
+      const heldByBoth = flows.filter((f) => ((backendOf(f.replies[0]!) === 'a' ? udpA : udpB).flows.get(f.flow)?.size ?? 0) >= 2);
+      const repliesBefore = new Map(flows.map((f) => [f.flow, f.replies.length]));
+      await swap(routes([1, 3], 2));
+      await burst(8);
+      await new Promise((r) => setTimeout(r, 200));
+      for (const f of heldByBoth) {
+        const after = f.replies.slice(repliesBefore.get(f.flow)).map(backendOf);
+        expect(after.length).toBeGreaterThan(0);
+        expect(new Set(after), `${f.flow} after the weight change`).toEqual(new Set([backendOf(f.replies[0]!)]));
+      }
+      const fresh = await Promise.all(Array.from({ length: 48 }, (_, i) => udpFlow(`fresh-${i}`, udpPort)));
+      try {
+        await waitFor('every new flow answered', async () => {
+          for (const f of fresh) if (f.replies.length === 0) f.send();
+          await new Promise((r) => setTimeout(r, 40));
+          return fresh.every((f) => f.replies.length > 0) ? true : undefined;
+        });
+        const onB = fresh.filter((f) => backendOf(f.replies[0]!) === 'b').length;
+        // 1:3 over 48 flows: 36 expected on b (sd 3).
+        expect(onB).toBeGreaterThan(24);
+      } finally {
+        await Promise.all(fresh.map((f) => f.close()));
+      }
     } finally {
       await Promise.all(flows.map((f) => f.close()));
     }
