@@ -1,4 +1,4 @@
-import type { KindMap, KindName, Snapshot } from '@portway/api';
+import type { EndpointSlice, KindMap, KindName, Snapshot } from '@portway/api';
 
 /** Lookups by namespace/name over a snapshot, built once per graph build. */
 export class Resources {
@@ -14,6 +14,24 @@ export class Resources {
       this.maps.set(kind, m);
     }
     return m.get(`${namespace ?? ''}/${name}`) as KindMap[K] | undefined;
+  }
+
+  private slicesByService: Map<string, EndpointSlice[]> | undefined;
+
+  /** EndpointSlices of a Service (label `kubernetes.io/service-name`), indexed once per build. */
+  endpointSlicesOf(namespace: string, service: string): readonly EndpointSlice[] {
+    if (!this.slicesByService) {
+      this.slicesByService = new Map();
+      for (const slice of this.snapshot.EndpointSlice) {
+        const svc = slice.metadata.labels?.['kubernetes.io/service-name'];
+        if (svc === undefined) continue;
+        const k = `${slice.metadata.namespace ?? ''}/${svc}`;
+        const list = this.slicesByService.get(k);
+        if (list) list.push(slice);
+        else this.slicesByService.set(k, [slice]);
+      }
+    }
+    return this.slicesByService.get(`${namespace}/${service}`) ?? [];
   }
 
   /** Labels of a namespace; Kubernetes always sets `kubernetes.io/metadata.name`. */

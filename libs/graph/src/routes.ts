@@ -171,6 +171,8 @@ function resolveHttpGrpcConflicts(routes: readonly RouteNode[]): void {
   }
   const losers = new Map<ParentNode, { listeners: Set<string>; winner: RouteNode }>();
   for (const [listener, entries] of byListener) {
+    // Only listeners carrying both kinds can conflict (the usual listener has one kind).
+    if (entries.every((e) => e.route.kind === entries[0]!.route.kind)) continue;
     const ordered = [...entries].sort((a, b) => compareCreation(a.route.source, b.route.source));
     const kept: typeof ordered = [];
     for (const e of ordered) {
@@ -370,9 +372,7 @@ export function resolveService(
   }
   const endpoints: ResolvedBackend['endpoints'] = [];
   const seen = new Set<string>();
-  for (const slice of resources.snapshot.EndpointSlice) {
-    if (slice.metadata.namespace !== namespace) continue;
-    if (slice.metadata.labels?.['kubernetes.io/service-name'] !== name) continue;
+  for (const slice of resources.endpointSlicesOf(namespace, name)) {
     const slicePort = (slice.ports ?? []).find((p) => (p.name ?? '') === (svcPort.name ?? '') && (p.protocol ?? 'TCP') === (svcPort.protocol ?? 'TCP'));
     const target = slicePort?.port ?? (typeof svcPort.targetPort === 'number' ? svcPort.targetPort : undefined);
     if (target === undefined) continue;
