@@ -7,3 +7,4 @@ export { isServable, isUsable } from './gateways.js';
 export type * from './types.js';
 export * from './addresses.js';
 export { parseDuration } from './durations.js';
+export { MCS_SERVICE_NAME_LABEL, MCS_SOURCE_CLUSTER_LABEL } from './service-imports.js';

@@ -34,6 +34,24 @@ export class Resources {
     return this.slicesByService.get(`${namespace}/${service}`) ?? [];
   }
 
+  private slicesByImport: Map<string, EndpointSlice[]> | undefined;
+
+  /** EndpointSlices backing a ServiceImport (label `multicluster.kubernetes.io/service-name`), indexed once per build. */
+  importSlicesOf(namespace: string, serviceImport: string): readonly EndpointSlice[] {
+    if (!this.slicesByImport) {
+      this.slicesByImport = new Map();
+      for (const slice of this.snapshot.EndpointSlice) {
+        const svc = slice.metadata.labels?.['multicluster.kubernetes.io/service-name'];
+        if (svc === undefined) continue;
+        const k = `${slice.metadata.namespace ?? ''}/${svc}`;
+        const list = this.slicesByImport.get(k);
+        if (list) list.push(slice);
+        else this.slicesByImport.set(k, [slice]);
+      }
+    }
+    return this.slicesByImport.get(`${namespace}/${serviceImport}`) ?? [];
+  }
+
   /** Labels of a namespace; Kubernetes always sets `kubernetes.io/metadata.name`. */
   namespaceLabels(namespace: string): Record<string, string> {
     const ns = this.get('Namespace', undefined, namespace);

@@ -2,6 +2,7 @@ import { GATEWAY_GROUP, MCS_GROUP, type ReferenceGrant, type Route, type RouteKi
 import * as cond from './conditions.js';
 import type { Condition } from './conditions.js';
 import { effectiveHostnames, intersectHostname } from './hostnames.js';
+import { resolveServiceImport } from './service-imports.js';
 import { compareCreation } from './order.js';
 import type { BackendTLSPolicyIndex } from './backend-tls-policies.js';
 import type { BackendTrafficPolicyIndex } from './backend-traffic-policies.js';
@@ -324,14 +325,8 @@ function resolveBackendRef(route: Route, routeNamespace: string, ref: BackendRef
   }
   const isService = group === '' && kind === 'Service';
   const isImport = group === MCS_GROUP && kind === 'ServiceImport';
-  if (!isService) {
-    return fail(
-      cond.routeInvalidKind(
-        isImport
-          ? `backendRef ${where}: ServiceImport backends are not supported yet`
-          : `backendRef ${where}: unsupported kind ${group ? `${group}/` : ''}${kind}`,
-      ),
-    );
+  if (!isService && !isImport) {
+    return fail(cond.routeInvalidKind(`backendRef ${where}: unsupported kind ${group ? `${group}/` : ''}${kind}`));
   }
   const allowed = referenceAllowed(
     inputs.grants,
@@ -341,8 +336,12 @@ function resolveBackendRef(route: Route, routeNamespace: string, ref: BackendRef
   if (!allowed) {
     return fail(cond.routeRefNotPermitted(`backendRef ${kind} ${where} is in another namespace and no ReferenceGrant allows the reference`));
   }
-  const backend = resolveService(namespace, ref.name, ref.port, inputs.resources, inputs.tlsPolicies, route.kind === 'UDPRoute' ? 'UDP' : 'TCP');
+  const transport = route.kind === 'UDPRoute' ? 'UDP' : 'TCP';
+  const backend = isImport
+    ? resolveServiceImport(namespace, ref.name, ref.port, transport, inputs.resources)
+    : resolveService(namespace, ref.name, ref.port, inputs.resources, inputs.tlsPolicies, transport);
   if (typeof backend === 'string') return fail(cond.routeBackendNotFound(backend));
+  if (isImport && transport === 'UDP') backend.transport = 'UDP';
   const traffic = inputs.trafficPolicies.lookup(namespace, ref.name);
   return { weight, backend: traffic ? { ...backend, traffic } : backend, filters };
 }

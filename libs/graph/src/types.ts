@@ -118,6 +118,8 @@ export interface ResolvedBackend {
   namespace: string;
   name: string;
   port: number;
+  /** ServiceImport backends: how the agent spreads requests over the ClusterSet's clusters. */
+  clusterPolicy?: { mode: 'Spread' | 'PreferClose' | 'Weighted'; weights?: Record<string, number>; failoverOrder?: string[] };
   /** The Service port's transport when it is UDP (UDPRoute backends); absent means TCP. */
   transport?: 'UDP';
   /** Service port's appProtocol (e.g. "kubernetes.io/h2c"). */

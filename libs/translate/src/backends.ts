@@ -48,6 +48,7 @@ export class BackendTable {
             }
           : {}),
         ...(b.traffic?.retryBudget ? { retryBudget: b.traffic.retryBudget } : {}),
+        ...(b.clusterPolicy ? { clusterPolicy: b.clusterPolicy } : {}),
       };
     }
     return id;
