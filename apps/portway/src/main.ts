@@ -64,7 +64,7 @@ addNatsOptions(
     .option('--history <n>', 'revisions kept per Gateway and cluster (portway diff/rollback)', int('--history', 10), 10)
     .option('--debounce-ms <ms>', 'quiet time before a folder change is applied', int('--debounce-ms', 0), 50)
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info')),
-  'required',
+  'default',
 ).action(async (o: import('./commands/controller.js').ControllerCommandOptions) => {
   const { runControllerUntilSignal } = await import('./commands/controller.js');
   await runControllerUntilSignal(o);
@@ -82,7 +82,7 @@ addNatsOptions(
     .option('--heartbeat-ms <ms>', 'heartbeat period', int('--heartbeat-ms', 100), 2_000)
     .option('--drain-timeout-ms <ms>', 'how long a removed listener lets requests finish', int('--drain-timeout-ms', 0), 30_000)
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info')),
-  'required',
+  'default',
 ).action(async (o: import('./commands/agent.js').AgentCommandOptions) => {
   const { runAgentUntilSignal } = await import('./commands/agent.js');
   await runAgentUntilSignal(o);
