@@ -3,6 +3,7 @@
  * `kubernetes` (informers on an API server, with a status writer). The controller only sees the
  * `ResourceSource` contract; where status goes is the provider's business.
  */
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Controller } from '@portway/controller';
 import { createFileSource, type ResourceSource } from '@portway/provider-file';
@@ -33,6 +34,7 @@ export async function createResourceSource(o: SourceOptions, log: Logger): Promi
   if (o.provider === 'file') {
     if (!o.file) throw new Error('--provider file needs -f DIR (the folder of YAML to serve)');
     const dir = resolve(o.file);
+    if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`-f ${o.file}: not a folder`);
     return {
       source: createFileSource({ dir, decode: decodeManifests, debounceMs: o.debounceMs }),
       // Status stays in the controller (admin API `/status`, `portway status`).
@@ -45,8 +47,12 @@ export async function createResourceSource(o: SourceOptions, log: Logger): Promi
   const { KubeConfig } = await import('@kubernetes/client-node');
   const { statusWriteMachine } = await import('@portway/lifecycle');
   const kubeConfig = new KubeConfig();
-  if (o.kubeconfig) kubeConfig.loadFromFile(o.kubeconfig);
-  else kubeConfig.loadFromDefault();
+  try {
+    if (o.kubeconfig) kubeConfig.loadFromFile(o.kubeconfig);
+    else kubeConfig.loadFromDefault();
+  } catch (e) {
+    throw new Error(`${o.kubeconfig ? `--kubeconfig ${o.kubeconfig}` : 'kubeconfig'}: ${(e as Error).message}`);
+  }
   const k8sLog = log.child({ component: 'kubernetes' });
   return {
     source: k8s.createKubernetesSource({ kubeConfig, controllerName: CONTROLLER_NAME, log: k8sLog }),

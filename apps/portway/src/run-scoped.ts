@@ -26,7 +26,8 @@ export async function runScopedUntilSignal(logLevel: string, what: string, progr
     const cause = exit.cause;
     const failure = cause._tag === 'Fail' ? cause.error : cause._tag === 'Die' ? cause.defect : undefined;
     const message = failure instanceof Error ? failure.message : String(failure ?? cause);
-    log.error({ err: failure }, `${what} failed to start: ${message}`);
+    log.debug({ err: failure }, 'start failure');
+    log.error(`${what} failed to start: ${message}`);
     process.stderr.write(`portway: ${what} failed to start: ${message}\n`);
     await Effect.runPromise(Scope.close(scope, Exit.void));
     process.exit(1);

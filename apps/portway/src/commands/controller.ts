@@ -39,6 +39,7 @@ export function runController(options: ControllerCommandOptions, log: Logger) {
     const connect = natsConnectOptions(options);
     if (options.agentGoneMs < options.agentStaleMs) throw new Error('--agent-gone-ms must be at least --agent-stale-ms');
 
+    const wired = yield* Effect.tryPromise({ try: () => createResourceSource(options, log), catch: (e) => e });
     const bus = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: () =>
@@ -55,7 +56,6 @@ export function runController(options: ControllerCommandOptions, log: Logger) {
       (b) => Effect.promise(() => b.close()),
     );
 
-    const wired = yield* Effect.tryPromise({ try: () => createResourceSource(options, log), catch: (e) => e });
     const controller = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: async () => {
