@@ -108,12 +108,14 @@ describe.skipIf(!cliBuilt)('hub and spokes through the CLI (TLS, per-cluster cre
 
     // The CLI agent started for west with east's credentials never serves nor reports ready.
     const spy = await env.startAgent({ cluster: 'west', name: 'spy', address: SPY, workers: 0, credsOf: 'east' }, false);
-    await sleep(2_500);
+    // Its watch of west's configs is refused by the server (the consumer's filter is not granted).
+    await spy.proc.waitForLog(/[Pp]ermissions? [Vv]iolation for Publish to .{0,4}\$JS\.API\.CONSUMER\.CREATE\.KV_portway-config\.[^ ]*\$KV\.portway-config\.west\./, 15_000);
+    await sleep(300);
     const ready = await isReady(spy.admin);
     const log = spy.proc.log();
     await spy.proc.stop();
     env.agents.delete('spy');
-    console.log(`agent for west with east's credentials: ready=${ready}; ${log.match(/[Pp]ermissions? [Vv]iolation[^"]*/)?.[0] ?? 'no permission message'}`);
+    console.log(`agent for west with east's credentials: ready=${ready}; ${log.match(/[Pp]ermissions? [Vv]iolation for Publish to .{0,4}\$JS\.API\.CONSUMER[^ "\\]*/)?.[0] ?? 'no permission message'}`);
     expect(ready).toBe(false);
     expect(log).toMatch(/[Pp]ermissions? [Vv]iolation/);
     expect(await get(SPY, INTERNAL, '/i1')).toBe('ECONNREFUSED');

@@ -72,6 +72,8 @@ export function runAgent(options: AgentCommandOptions, log: Logger) {
         try: () =>
           NatsBus.connect({
             ...connect,
+            // NATS clients commonly retry every 2 s; a spoke should not wait longer to catch up.
+            reconnectBackoff: { minMs: 250, maxMs: 2_000 },
             name: `portway-agent ${options.cluster}/${name}`,
             inboxPrefix: agentInboxPrefix(options.cluster),
             onStatus: (s) => {

@@ -45,6 +45,8 @@ export function runController(options: ControllerCommandOptions, log: Logger) {
         try: () =>
           NatsBus.connect({
             ...connect,
+            // NATS clients commonly retry every 2 s; a spoke should not wait longer to catch up.
+            reconnectBackoff: { minMs: 250, maxMs: 2_000 },
             name: 'portway-controller',
             manageBuckets: true,
             history: options.history,
