@@ -2,3 +2,4 @@ export * from './schema.js';
 export * from './validate.js';
 export * from './hash.js';
 export * from './shards.js';
+export * from './freeze.js';

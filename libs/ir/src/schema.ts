@@ -277,50 +277,68 @@ const ListenerCommon = {
   hostname: Type.Optional(Str),
 };
 
-export const ListenerSchema = Type.Union([
-  Type.Object({ ...ListenerCommon, protocol: Type.Literal('HTTP'), virtualHosts: Type.Array(VirtualHostSchema) }),
-  Type.Object({
-    ...ListenerCommon,
-    protocol: Type.Literal('HTTPS'),
-    tls: TerminateTlsSchema,
-    virtualHosts: Type.Array(VirtualHostSchema),
-  }),
-  Type.Object({ ...ListenerCommon, protocol: Type.Literal('TLS'), mode: Type.Literal('Passthrough'), routes: Type.Array(L4RouteSchema) }),
-  Type.Object({
-    ...ListenerCommon,
-    protocol: Type.Literal('TLS'),
-    mode: Type.Literal('Terminate'),
-    tls: TerminateTlsSchema,
-    routes: Type.Array(L4RouteSchema),
-  }),
-  Type.Object({ ...ListenerCommon, protocol: Type.Literal('TCP'), routes: Type.Array(L4RouteSchema) }),
-  Type.Object({ ...ListenerCommon, protocol: Type.Literal('UDP'), routes: Type.Array(L4RouteSchema) }),
-]);
+/** The listener variants, with `vhost` as the schema of their virtual hosts. */
+function listenerSchema<V extends TSchema>(vhost: V) {
+  return Type.Union([
+    Type.Object({ ...ListenerCommon, protocol: Type.Literal('HTTP'), virtualHosts: Type.Array(vhost) }),
+    Type.Object({
+      ...ListenerCommon,
+      protocol: Type.Literal('HTTPS'),
+      tls: TerminateTlsSchema,
+      virtualHosts: Type.Array(vhost),
+    }),
+    Type.Object({ ...ListenerCommon, protocol: Type.Literal('TLS'), mode: Type.Literal('Passthrough'), routes: Type.Array(L4RouteSchema) }),
+    Type.Object({
+      ...ListenerCommon,
+      protocol: Type.Literal('TLS'),
+      mode: Type.Literal('Terminate'),
+      tls: TerminateTlsSchema,
+      routes: Type.Array(L4RouteSchema),
+    }),
+    Type.Object({ ...ListenerCommon, protocol: Type.Literal('TCP'), routes: Type.Array(L4RouteSchema) }),
+    Type.Object({ ...ListenerCommon, protocol: Type.Literal('UDP'), routes: Type.Array(L4RouteSchema) }),
+  ]);
+}
 
 /**
  * The listeners sharing one port. On a port with HTTP listeners the Host header picks the
  * listener; with TLS (HTTPS or TLS listeners) the SNI does. Listeners are ordered most specific
  * hostname first (exact, then wildcards by length, then no hostname): the first that matches wins.
  */
-export const PortSchema = Type.Object({
-  port: Port,
-  listeners: Type.Array(ListenerSchema, { minItems: 1 }),
-});
+function portSchema<V extends TSchema>(vhost: V) {
+  return Type.Object({
+    port: Port,
+    listeners: Type.Array(listenerSchema(vhost), { minItems: 1 }),
+  });
+}
 
-export const GatewayConfigSchema = Type.Object({
-  apiVersion: Type.Literal(IR_API_VERSION),
-  gateway: Type.Object({ namespace: Str, name: Str, generation: Type.Integer({ minimum: 0 }) }),
-  /** Cluster this config is for; "" in single-cluster and standalone mode. */
-  cluster: Str,
-  /** IP addresses to bind. Empty: the agent's own address. */
-  addresses: Type.Array(Str),
-  ports: Type.Array(PortSchema),
-  backends: Type.Record(Str, BackendSchema),
-  /** `spec.infrastructure` labels and annotations, shown by the agent's status endpoint. */
-  infrastructure: Type.Optional(
-    Type.Object({ labels: Type.Record(Str, Str), annotations: Type.Record(Str, Str) }),
-  ),
-});
+function gatewayConfigSchema<V extends TSchema>(vhost: V) {
+  return Type.Object({
+    apiVersion: Type.Literal(IR_API_VERSION),
+    gateway: Type.Object({ namespace: Str, name: Str, generation: Type.Integer({ minimum: 0 }) }),
+    /** Cluster this config is for; "" in single-cluster and standalone mode. */
+    cluster: Str,
+    /** IP addresses to bind. Empty: the agent's own address. */
+    addresses: Type.Array(Str),
+    ports: Type.Array(portSchema(vhost)),
+    backends: Type.Record(Str, BackendSchema),
+    /** `spec.infrastructure` labels and annotations, shown by the agent's status endpoint. */
+    infrastructure: Type.Optional(
+      Type.Object({ labels: Type.Record(Str, Str), annotations: Type.Record(Str, Str) }),
+    ),
+  });
+}
+
+export const ListenerSchema = listenerSchema(VirtualHostSchema);
+export const PortSchema = portSchema(VirtualHostSchema);
+export const GatewayConfigSchema = gatewayConfigSchema(VirtualHostSchema);
+
+/**
+ * `GatewayConfigSchema` with the virtual hosts left unchecked (any value): `validateGatewayConfig`
+ * checks the rest of a config with it and each virtual host on its own, remembering the result
+ * for frozen ones.
+ */
+export const GatewayConfigShellSchema = gatewayConfigSchema(Type.Unknown());
 
 export type PathMatch = Static<typeof PathMatchSchema>;
 export type ValueMatch = Static<typeof ValueMatchSchema>;

@@ -3,44 +3,54 @@
  * values are size-limited (NATS: 1 MiB per message by default) and for republishing only what an
  * edit touched.
  *
- * How it splits. The config is flattened, in its own order, into a sequence of small items (the
- * gateway head, each port, each listener without its routes, each virtual host header, each HTTP
- * rule, each match entry, each L4 route, each backend). The sequence is cut into shards with
- * content-defined boundaries (the technique of deduplicating backup tools): a cut follows an item
- * when a hash of that item's bytes falls below a threshold proportional to the item's size, so
- * shards average `targetShardBytes`, never hold less than a quarter of it (except the last) and
- * never more than `maxShardBytes` (unless one item alone is larger). Because cuts depend on the
- * items themselves and not on their positions, editing, inserting or removing one route changes
- * the shard holding it (and at most merges it with its neighbour), not the shards after it.
- * Match entries refer to their rule by the rule's id rather than its index whenever ids are unique
- * within the virtual host, so inserting a rule does not ripple through the indexes of the matches
- * that follow.
+ * How it splits. The config is flattened, in its own order, into a sequence of items: the gateway
+ * head, each port, each listener without its routes, each virtual host, each L4 route, each
+ * backend. A virtual host whose canonical JSON is larger than the shard target is itself split
+ * into a header, its rules and its match entries; smaller ones travel whole, so that an agent that
+ * decodes a shard once gets the very same virtual host objects for as long as the shard is
+ * unchanged. The sequence is cut into shards with content-defined boundaries (the technique of
+ * deduplicating backup tools): a cut follows an item when a hash of that item's bytes falls below
+ * a threshold proportional to the item's size, so shards average `targetShardBytes`, never hold
+ * less than a quarter of it (except the last) and never more than `maxShardBytes` (unless one item
+ * alone is larger). Because cuts depend on the items themselves and not on their positions,
+ * editing, inserting or removing one route changes the shard holding it (and at most merges it
+ * with its neighbour), not the shards after it. Match entries of a split virtual host refer to
+ * their rule by the rule's id rather than its index whenever ids are unique within the virtual
+ * host, so inserting a rule does not ripple through the indexes of the matches that follow.
+ *
+ * Cost. For frozen parts (see `deepFreeze`) the size and cut hash of their items, and the id of a
+ * shard made only of such items, are remembered, so sharding a config that shares most of its
+ * virtual hosts and backends with an earlier one serializes and hashes only the shards that
+ * changed; `have` skips building the shards a bus already stores.
  *
  * Identity. A shard's id is the first 32 hex digits (128 bits) of the sha256 of its canonical
  * JSON. With a million shards alive the chance of two distinct shards sharing an id is about
- * 1e-27; and `assembleConfig` checks the full 256-bit hash of the assembled config against the
- * manifest, so a collision could never be served silently.
+ * 1e-27; and `assembleConfig` checks the assembled config's `configHash` against the manifest, so
+ * a collision could never be served silently.
  *
- * Pure: no I/O, no clock, no randomness.
+ * Pure: no I/O, no clock, no randomness (the caches are keyed by immutable objects and never
+ * change a result).
  */
 import { createHash } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { GatewayConfig, HttpRule, MatchEntry } from './schema.js';
+import { isImmutable } from './freeze.js';
+import { canonicalText, configHash } from './hash.js';
+import type { Backend, GatewayConfig, HttpRule, MatchEntry, VirtualHost } from './schema.js';
 
 /** Version of the manifest and shard formats below. */
-export const SHARDS_API_VERSION = 'portway.dev/ir-shards/v1';
+export const SHARDS_API_VERSION = 'portway.dev/ir-shards/v2';
 
 /** Length of a shard id: hex digits of its sha256. */
 export const SHARD_ID_LENGTH = 32;
 
 const HexId = Type.String({ pattern: `^[0-9a-f]{${SHARD_ID_LENGTH}}$` });
 
-/** The small value that names a config: which gateway, its full hash, and its shards in assembly order. */
+/** The small value that names a config: which gateway, its hash, and its shards in assembly order. */
 export const ConfigManifestSchema = Type.Object({
   apiVersion: Type.Literal(SHARDS_API_VERSION),
   gateway: Type.Object({ namespace: Type.String(), name: Type.String(), generation: Type.Integer({ minimum: 0 }) }),
-  /** `contentHash` of the full config ("sha256:<hex>"). */
+  /** `configHash` of the full config ("sha256:<hex>"). */
   hash: Type.String({ pattern: '^sha256:[0-9a-f]{64}$' }),
   /** Shard ids, in assembly order. The same id may appear twice (two identical runs of items). */
   shards: Type.Array(HexId),
@@ -49,10 +59,11 @@ export const ConfigManifestSchema = Type.Object({
 /**
  * One run of flattened config items. Items are tagged by `t`:
  * `head` (the config without ports and backends), `port` (a port without its listeners),
- * `listener` (without `virtualHosts`/`routes`; `c` names which of the two it has), `vhost` (a
- * virtual host without matches and rules), `rule` (an HTTP rule), `match` (a match entry; `rid` is
- * its rule's id, or `m.rule` its index when ids are not unique), `l4` (an L4 route), `backend`
- * (`k` is its key in `backends`).
+ * `listener` (without `virtualHosts`/`routes`; `c` names which of the two it has), `vh` (a whole
+ * virtual host), `vhost` (the header of a split virtual host: without matches and rules), `rule`
+ * (an HTTP rule of a split virtual host), `match` (a match entry of one; `rid` is its rule's id,
+ * or `m.rule` its index when ids are not unique), `l4` (an L4 route), `backend` (`k` is its key
+ * in `backends`).
  */
 export const ConfigShardSchema = Type.Object({
   items: Type.Array(Type.Object({ t: Type.String() }, { additionalProperties: true }), { minItems: 1 }),
@@ -83,15 +94,20 @@ export interface ShardOptions {
   targetShardBytes?: number;
   /** Hard cap per shard (a single larger item still gets a shard of its own). Default 4 × target. */
   maxShardBytes?: number;
-  /** `contentHash(config)` when the caller has it already (it is the costliest step on large configs). */
+  /** `configHash(config)` when the caller has it already. */
   hash?: string;
+  /**
+   * Shards the caller already holds (a bus: stored ones; an agent: those a worker has): they are
+   * named in the manifest but not built, and are absent from `shards` and `shardBytes`.
+   */
+  have?: (id: string) => boolean;
 }
 
 export interface ShardedConfig {
   manifest: ConfigManifest;
-  /** Every shard by id (ids that repeat in the manifest appear once here). */
+  /** Every shard by id (ids that repeat in the manifest appear once here), except those `have` holds. */
   shards: Map<string, ConfigShard>;
-  /** Canonical JSON of each shard, by id: what a bus stores (its sha256 starts with the id). */
+  /** Canonical JSON of each shard in `shards`, by id: what a bus stores (its sha256 starts with the id). */
   shardBytes: Map<string, string>;
 }
 
@@ -112,6 +128,35 @@ export function shardIdOfBytes(canonical: string | Uint8Array): string {
 
 type Item = ConfigShardItem;
 
+/** What the cutter needs of an item, remembered for items made from frozen parts. */
+interface ItemInfo {
+  /** Bytes of the item's canonical JSON. */
+  readonly size: number;
+  /** FNV-1a of that text (the cut decision). */
+  readonly fnv: number;
+}
+
+/** An item of the flattened sequence: how to build it, and its text when already computed. */
+interface Pending {
+  /**
+   * Identity of the item's content when it is made from a frozen object: the remembered info
+   * itself (one per object, kind of item and parameters), so equal tokens mean equal items.
+   */
+  readonly token: ItemInfo | undefined;
+  readonly info: ItemInfo;
+  text: string | undefined;
+  readonly build: () => Item;
+}
+
+// Remembered per frozen object. Each map is one kind of item made from that object.
+const wholeVhostInfo = new WeakMap<object, ItemInfo>();
+const vhostHeadInfo = new WeakMap<object, ItemInfo & { readonly byId: boolean }>();
+const ruleInfo = new WeakMap<object, ItemInfo>();
+const matchInfo = new WeakMap<object, ItemInfo & { readonly rid: string | undefined }>();
+const backendInfo = new WeakMap<object, ItemInfo & { readonly key: string }>();
+/** Ids of shards made only of items from frozen objects, by the token of their first item. */
+const shardIds = new WeakMap<object, { tokens: readonly object[]; id: string }[]>();
+
 /** Splits a config into a manifest and content-addressed shards (see the module comment). */
 export function shardConfig(config: GatewayConfig, options: ShardOptions = {}): ShardedConfig {
   const target = options.targetShardBytes ?? 32 * 1024;
@@ -121,50 +166,77 @@ export function shardConfig(config: GatewayConfig, options: ShardOptions = {}): 
     throw new TypeError('shardConfig: not a GatewayConfig (ports and backends are required)');
   }
   const min = Math.floor(target / 4);
+  const have = options.have;
 
   const shards = new Map<string, ConfigShard>();
   const shardBytes = new Map<string, string>();
   const order: string[] = [];
-  let current: Item[] = [];
-  let texts: string[] = [];
+  let current: Pending[] = [];
   let currentBytes = 0;
   const flush = () => {
     if (current.length === 0) return;
-    // Equal to canonicalJson({ items: current }): the items are already canonical.
-    const text = `{"items":[${texts.join(',')}]}`;
-    const id = shardIdOfBytes(text);
-    shards.set(id, { items: current });
-    shardBytes.set(id, text);
-    order.push(id);
+    const run = current;
     current = [];
-    texts = [];
     currentBytes = 0;
+    const tokens = run.every((p) => p.token !== undefined) ? run.map((p) => p.token!) : undefined;
+    let id = tokens ? knownShardId(tokens) : undefined;
+    let text: string | undefined;
+    if (id === undefined) {
+      // Equal to canonicalText({ items }): each item's text is already canonical.
+      text = `{"items":[${run.map(textOf).join(',')}]}`;
+      id = shardIdOfBytes(text);
+      if (tokens) rememberShardId(tokens, id);
+    }
+    order.push(id);
+    if (shards.has(id) || have?.(id)) return;
+    text ??= `{"items":[${run.map(textOf).join(',')}]}`;
+    shards.set(id, { items: run.map((p) => p.build()) });
+    shardBytes.set(id, text);
   };
-  for (const item of flatten(config)) {
-    const text = canonicalText(item);
-    const size = Buffer.byteLength(text);
+  for (const p of flatten(config, target)) {
+    const size = p.info.size;
     if (currentBytes > 0 && currentBytes + size > max) flush();
-    current.push(item);
-    texts.push(text);
+    current.push(p);
     currentBytes += size + 1;
     // A content-defined cut: probability size/target per item, so shards average `target` bytes.
-    if (currentBytes >= min && cutAfter(text, size, target)) flush();
+    if (currentBytes >= min && cutAfter(p.info, target)) flush();
   }
   flush();
 
   const manifest: ConfigManifest = {
     apiVersion: SHARDS_API_VERSION,
     gateway: { namespace: config.gateway.namespace, name: config.gateway.name, generation: config.gateway.generation },
-    hash: options.hash ?? fastContentHash(config),
+    hash: options.hash ?? configHash(config),
     shards: order,
   };
   return { manifest, shards, shardBytes };
 }
 
+function textOf(p: Pending): string {
+  return (p.text ??= canonicalText(p.build()));
+}
+
+function knownShardId(tokens: readonly object[]): string | undefined {
+  for (const e of shardIds.get(tokens[0]!) ?? []) {
+    if (e.tokens.length === tokens.length && e.tokens.every((s, i) => s === tokens[i])) return e.id;
+  }
+  return undefined;
+}
+
+function rememberShardId(tokens: readonly object[], id: string): void {
+  const list = shardIds.get(tokens[0]!) ?? [];
+  // A handful per first item is plenty (shards starting at the same place, cut differently).
+  if (list.length >= 4) list.shift();
+  list.push({ tokens, id });
+  shardIds.set(tokens[0]!, list);
+}
+
 /**
  * Rebuilds the config a manifest names from its shards. Returns the ids of the shards
  * `getShard` does not have (nothing is assembled then); throws `ShardAssemblyError` when the
- * shards are malformed or the assembled config's hash differs from the manifest's.
+ * shards are malformed or the assembled config's `configHash` differs from the manifest's.
+ * Whole virtual hosts and backends are taken from the shards as they are (not copied): an agent
+ * that keeps its decoded shards gets the same objects for the parts that did not change.
  */
 export function assembleConfig(
   manifest: ConfigManifest,
@@ -178,8 +250,8 @@ export function assembleConfig(
     else if (!missing.includes(id)) missing.push(id);
   }
   if (missing.length > 0) return { missing };
-  const config = unflatten(shards.flatMap((s) => s.items));
-  const hash = fastContentHash(config);
+  const config = unflatten(shards);
+  const hash = configHash(config);
   if (hash !== manifest.hash) {
     throw new ShardAssemblyError(`assembled config of ${manifest.gateway.namespace}/${manifest.gateway.name} has hash ${hash}, manifest says ${manifest.hash}`);
   }
@@ -191,161 +263,201 @@ export function isMissingShards(value: GatewayConfig | { missing: string[] }): v
   return 'missing' in value && Array.isArray((value as { missing: unknown }).missing);
 }
 
-/**
- * The same text as `canonicalJson` (keys sorted, then JSON.stringify's own rules: integer-like
- * keys first, undefined dropped, toJSON honoured), faster: one sorted copy, then a single native
- * JSON.stringify, instead of a replacer called for every value. Shards are hashed item by item,
- * where the replacer's per-call cost dominated.
- */
-export function canonicalText(value: unknown): string {
-  return JSON.stringify(sortedCopy(value)) ?? 'null';
-}
-
-/** `contentHash`, computed over `canonicalText` (the same text, faster). */
-function fastContentHash(value: unknown): string {
-  return `sha256:${createHash('sha256').update(canonicalText(value)).digest('hex')}`;
-}
-
-function sortedCopy(v: unknown): unknown {
-  if (v === null || typeof v !== 'object') return v;
-  const withJson = v as { toJSON?: () => unknown };
-  if (typeof withJson.toJSON === 'function') return sortedCopy(withJson.toJSON());
-  if (Array.isArray(v)) return v.map(sortedCopy);
-  const o = v as Record<string, unknown>;
-  // Object.fromEntries, like canonicalJson's replacer: "__proto__" stays an ordinary key.
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, sortedCopy(o[k])]));
-}
-
-function cutAfter(text: string, size: number, target: number): boolean {
-  // FNV-1a over the item's text: stable and well spread, and several times cheaper than a
-  // cryptographic hash for the tens of thousands of items of a large config.
+/** FNV-1a over a text, with a final avalanche so that similar texts do not give similar low bits. */
+function fnv1a(text: string): number {
+  // Stable and well spread, and several times cheaper than a cryptographic hash for the tens of
+  // thousands of items of a large config.
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  // A final avalanche, so that similar texts do not give similar low bits.
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
-  return (h >>> 0) < Math.min(1, size / target) * 0x1_0000_0000;
+  return h >>> 0;
 }
 
-function* flatten(config: GatewayConfig): Generator<Item> {
+function cutAfter(info: ItemInfo, target: number): boolean {
+  return info.fnv < Math.min(1, info.size / target) * 0x1_0000_0000;
+}
+
+function infoOf(text: string): ItemInfo {
+  return { size: Buffer.byteLength(text), fnv: fnv1a(text) };
+}
+
+/** An item with no frozen object behind it: built and serialized now. */
+function fresh(item: Item): Pending {
+  const text = canonicalText(item);
+  return { token: undefined, info: infoOf(text), text, build: () => item };
+}
+
+/**
+ * An item made from the frozen object `source` (or from a mutable one: then nothing is
+ * remembered). `cache` holds its info; `check` tells whether a remembered info fits (the item
+ * also depends on something besides `source`).
+ */
+function derived<I extends ItemInfo>(
+  source: object,
+  cache: WeakMap<object, I>,
+  build: () => Item,
+  extra: (info: ItemInfo) => I,
+  check: (info: I) => boolean = () => true,
+): Pending {
+  const keep = isImmutable(source);
+  const known = keep ? cache.get(source) : undefined;
+  if (known !== undefined && check(known)) return { token: known, info: known, text: undefined, build };
+  const item = build();
+  const text = canonicalText(item);
+  const info = extra(infoOf(text));
+  if (keep) cache.set(source, info);
+  return { token: keep ? info : undefined, info, text, build: () => item };
+}
+
+function* flatten(config: GatewayConfig, target: number): Generator<Pending> {
   const { ports, backends, ...head } = config;
-  yield { t: 'head', h: head };
+  yield fresh({ t: 'head', h: head });
   for (const port of ports) {
     const { listeners, ...p } = port;
-    yield { t: 'port', p };
+    yield fresh({ t: 'port', p });
     for (const listener of listeners) {
       if ('virtualHosts' in listener) {
         const { virtualHosts, ...l } = listener;
-        yield { t: 'listener', c: 'virtualHosts', l };
-        for (const vhost of virtualHosts) {
-          const { matches, rules, ...v } = vhost;
-          const ids = rules.map((r: HttpRule) => r.id);
-          const byId = new Set(ids).size === ids.length && matches.every((m) => Number.isInteger(m.rule) && m.rule >= 0 && m.rule < rules.length);
-          yield { t: 'vhost', v, byId };
-          for (const r of rules) yield { t: 'rule', r };
-          for (const m of matches) {
-            if (byId) {
-              const { rule, ...rest } = m;
-              yield { t: 'match', m: rest, rid: ids[rule] };
-            } else {
-              yield { t: 'match', m };
-            }
-          }
-        }
+        yield fresh({ t: 'listener', c: 'virtualHosts', l });
+        for (const vhost of virtualHosts) yield* vhostItems(vhost, target);
       } else if ('routes' in listener) {
         const { routes, ...l } = listener;
-        yield { t: 'listener', c: 'routes', l };
-        for (const r of routes) yield { t: 'l4', r };
+        yield fresh({ t: 'listener', c: 'routes', l });
+        for (const r of routes) yield fresh({ t: 'l4', r });
       } else {
-        yield { t: 'listener', l: listener };
+        yield fresh({ t: 'listener', l: listener });
       }
     }
   }
-  for (const [k, b] of Object.entries(backends)) yield { t: 'backend', k, b };
+  for (const [k, b] of Object.entries(backends)) {
+    yield derived(b as Backend, backendInfo, () => ({ t: 'backend', k, b }), (i) => ({ ...i, key: k }), (i) => i.key === k);
+  }
+}
+
+/** A virtual host whole when it is no larger than the shard target, else split into its parts. */
+function* vhostItems(vhost: VirtualHost, target: number): Generator<Pending> {
+  const whole = derived(vhost, wholeVhostInfo, () => ({ t: 'vh', v: vhost }), (i) => i);
+  if (whole.info.size <= target) {
+    yield whole;
+    return;
+  }
+  const { matches, rules, ...v } = vhost;
+  const ids = rules.map((r: HttpRule) => r.id);
+  const byId = new Set(ids).size === ids.length && matches.every((m) => Number.isInteger(m.rule) && m.rule >= 0 && m.rule < rules.length);
+  yield derived(vhost, vhostHeadInfo, () => ({ t: 'vhost', v, byId }), (i) => ({ ...i, byId }));
+  for (const r of rules) yield derived(r, ruleInfo, () => ({ t: 'rule', r }), (i) => i);
+  for (const m of matches) {
+    if (byId) {
+      const rid = ids[m.rule]!;
+      yield derived(
+        m,
+        matchInfo,
+        () => {
+          const { rule: _rule, ...rest } = m;
+          return { t: 'match', m: rest, rid };
+        },
+        (i) => ({ ...i, rid }),
+        (i) => i.rid === rid,
+      );
+    } else {
+      yield derived(m, matchInfo, () => ({ t: 'match', m }), (i) => ({ ...i, rid: undefined }), (i) => i.rid === undefined);
+    }
+  }
 }
 
 type Mutable = Record<string, unknown>;
 
-function unflatten(items: Item[]): GatewayConfig {
+function unflatten(shards: readonly ConfigShard[]): GatewayConfig {
   let config: (Mutable & { ports: Mutable[]; backends: Mutable }) | undefined;
   let port: { listeners: Mutable[] } | undefined;
   let listener: Mutable | undefined;
   let vhost: { matches: Mutable[]; rules: Mutable[] } | undefined;
   let ruleIndex = new Map<string, number>();
-  const fail = (message: string, i: number): never => {
+  let i = -1;
+  const fail = (message: string): never => {
     throw new ShardAssemblyError(`shard item ${i}: ${message}`);
   };
-  const obj = (v: unknown, what: string, i: number): Mutable =>
-    v && typeof v === 'object' && !Array.isArray(v) ? (v as Mutable) : fail(`${what} is not an object`, i);
-  items.forEach((item, i) => {
-    switch (item.t) {
-      case 'head':
-        if (config) fail('second head item', i);
-        config = { ...obj(item.h, 'head', i), ports: [], backends: {} };
-        return;
-      case 'port':
-        if (!config) return fail('port before head', i);
-        port = { ...obj(item.p, 'port', i), listeners: [] };
-        config.ports.push(port);
-        listener = undefined;
-        vhost = undefined;
-        return;
-      case 'listener': {
-        if (!port) return fail('listener before any port', i);
-        listener = { ...obj(item.l, 'listener', i) };
-        if (item.c === 'virtualHosts' || item.c === 'routes') listener[item.c] = [];
-        else if (item.c !== undefined) fail(`unknown listener collection ${String(item.c)}`, i);
-        port.listeners.push(listener);
-        vhost = undefined;
-        return;
-      }
-      case 'vhost': {
-        const list = listener?.virtualHosts;
-        if (!Array.isArray(list)) return fail('virtual host outside an HTTP listener', i);
-        vhost = { ...obj(item.v, 'virtual host', i), matches: [], rules: [] };
-        list.push(vhost);
-        ruleIndex = new Map();
-        return;
-      }
-      case 'rule': {
-        if (!vhost) return fail('rule outside a virtual host', i);
-        const r = obj(item.r, 'rule', i);
-        ruleIndex.set(r.id as string, vhost.rules.length);
-        vhost.rules.push(r);
-        return;
-      }
-      case 'match': {
-        if (!vhost) return fail('match outside a virtual host', i);
-        const m = obj(item.m, 'match', i);
-        if (typeof item.rid === 'string') {
-          const rule = ruleIndex.get(item.rid);
-          if (rule === undefined) return fail(`match refers to unknown rule "${item.rid}"`, i);
-          vhost.matches.push({ ...m, rule } satisfies Partial<MatchEntry> as Mutable);
-        } else {
-          vhost.matches.push(m);
+  const obj = (v: unknown, what: string): Mutable => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Mutable) : fail(`${what} is not an object`));
+  for (const shard of shards) {
+    for (const item of shard.items) {
+      i++;
+      switch (item.t) {
+        case 'head':
+          if (config) fail('second head item');
+          config = { ...obj(item.h, 'head'), ports: [], backends: {} };
+          break;
+        case 'port':
+          if (!config) return fail('port before head');
+          port = { ...obj(item.p, 'port'), listeners: [] };
+          config.ports.push(port);
+          listener = undefined;
+          vhost = undefined;
+          break;
+        case 'listener': {
+          if (!port) return fail('listener before any port');
+          listener = { ...obj(item.l, 'listener') };
+          if (item.c === 'virtualHosts' || item.c === 'routes') listener[item.c] = [];
+          else if (item.c !== undefined) fail(`unknown listener collection ${String(item.c)}`);
+          port.listeners.push(listener);
+          vhost = undefined;
+          break;
         }
-        return;
+        case 'vh': {
+          const list = listener?.virtualHosts;
+          if (!Array.isArray(list)) return fail('virtual host outside an HTTP listener');
+          list.push(obj(item.v, 'virtual host'));
+          vhost = undefined;
+          break;
+        }
+        case 'vhost': {
+          const list = listener?.virtualHosts;
+          if (!Array.isArray(list)) return fail('virtual host outside an HTTP listener');
+          vhost = { ...obj(item.v, 'virtual host'), matches: [], rules: [] };
+          list.push(vhost);
+          ruleIndex = new Map();
+          break;
+        }
+        case 'rule': {
+          if (!vhost) return fail('rule outside a virtual host');
+          const r = obj(item.r, 'rule');
+          ruleIndex.set(r.id as string, vhost.rules.length);
+          vhost.rules.push(r);
+          break;
+        }
+        case 'match': {
+          if (!vhost) return fail('match outside a virtual host');
+          const m = obj(item.m, 'match');
+          if (typeof item.rid === 'string') {
+            const rule = ruleIndex.get(item.rid);
+            if (rule === undefined) return fail(`match refers to unknown rule "${item.rid}"`);
+            vhost.matches.push({ ...m, rule } satisfies Partial<MatchEntry> as Mutable);
+          } else {
+            vhost.matches.push(m);
+          }
+          break;
+        }
+        case 'l4': {
+          const list = listener?.routes;
+          if (!Array.isArray(list)) return fail('L4 route outside a TCP/TLS/UDP listener');
+          list.push(obj(item.r, 'L4 route'));
+          break;
+        }
+        case 'backend':
+          if (!config) return fail('backend before head');
+          if (typeof item.k !== 'string') return fail('backend without a key');
+          // defineProperty: a key such as "__proto__" stays an ordinary entry.
+          Object.defineProperty(config.backends, item.k, { value: obj(item.b, 'backend'), enumerable: true, writable: true, configurable: true });
+          break;
+        default:
+          fail(`unknown item type "${String(item.t)}"`);
       }
-      case 'l4': {
-        const list = listener?.routes;
-        if (!Array.isArray(list)) return fail('L4 route outside a TCP/TLS/UDP listener', i);
-        list.push(obj(item.r, 'L4 route', i));
-        return;
-      }
-      case 'backend':
-        if (!config) return fail('backend before head', i);
-        if (typeof item.k !== 'string') return fail('backend without a key', i);
-        // defineProperty: a key such as "__proto__" stays an ordinary entry.
-        Object.defineProperty(config.backends, item.k, { value: obj(item.b, 'backend', i), enumerable: true, writable: true, configurable: true });
-        return;
-      default:
-        fail(`unknown item type "${String(item.t)}"`, i);
     }
-  });
+  }
   if (!config) throw new ShardAssemblyError('no head item: the shards hold no config');
   return config as unknown as GatewayConfig;
 }

@@ -1,7 +1,9 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { GatewayConfigSchema, type GatewayConfig } from './schema.js';
+import { isImmutable } from './freeze.js';
+import { GatewayConfigShellSchema, VirtualHostSchema, type GatewayConfig, type VirtualHost } from './schema.js';
 
-const checker = TypeCompiler.Compile(GatewayConfigSchema);
+const shellChecker = TypeCompiler.Compile(GatewayConfigShellSchema);
+const vhostChecker = TypeCompiler.Compile(VirtualHostSchema);
 
 export interface IrError {
   /** JSON pointer into the config, e.g. "/ports/0/listeners/1/name". */
@@ -9,20 +11,85 @@ export interface IrError {
   message: string;
 }
 
+/** What a virtual host says about itself, with paths relative to it. */
+interface VirtualHostCheck {
+  /** Schema errors (then nothing else was checked). */
+  readonly schema: readonly IrError[];
+  /** Rule indexes out of range and invalid regular expressions. */
+  readonly internal: readonly IrError[];
+  /** Every backend id it refers to (rules' backendRefs and mirrors), with where. */
+  readonly backendRefs: readonly { readonly id: string; readonly path: string }[];
+}
+
+/** Checks of frozen virtual hosts (see `deepFreeze`): a config that keeps them is checked in time proportional to what changed. */
+const vhostChecks = new WeakMap<object, VirtualHostCheck>();
+
+const MAX_SCHEMA_ERRORS = 20;
+
 /**
  * Checks a value against the IR schema, then the references inside it (backend ids, rule
- * indexes, unique listener names and ports) that a schema alone cannot express.
- * Returns the errors found; an empty list means the config is valid.
+ * indexes, unique listener names and ports, fallback hostnames) that a schema alone cannot
+ * express. Returns the errors found; an empty list means the config is valid.
+ *
+ * The config is checked without its virtual hosts first, then each virtual host on its own; what
+ * a frozen virtual host says about itself is remembered, so only its references to the config's
+ * backends are checked again.
  */
 export function validateGatewayConfig(value: unknown): IrError[] {
-  if (!checker.Check(value)) {
-    return [...checker.Errors(value)].slice(0, 20).map((e) => ({ path: e.path || '/', message: e.message }));
+  if (!shellChecker.Check(value)) {
+    return [...shellChecker.Errors(value)].slice(0, MAX_SCHEMA_ERRORS).map((e) => ({ path: e.path || '/', message: e.message }));
   }
-  return checkReferences(value);
+  const schemaErrors: IrError[] = [];
+  const config = value as unknown as GatewayConfig;
+  forEachVirtualHost(config, (vh, path) => {
+    if (schemaErrors.length >= MAX_SCHEMA_ERRORS) return;
+    for (const e of checkVirtualHost(vh).schema) schemaErrors.push({ path: `${path}${e.path === '/' ? '' : e.path}`, message: e.message });
+  });
+  if (schemaErrors.length > 0) return schemaErrors.slice(0, MAX_SCHEMA_ERRORS);
+  return checkReferences(config);
 }
 
 export function isValidGatewayConfig(value: unknown): value is GatewayConfig {
   return validateGatewayConfig(value).length === 0;
+}
+
+function forEachVirtualHost(config: GatewayConfig, fn: (vh: VirtualHost, path: string) => void): void {
+  config.ports.forEach((port, pi) =>
+    port.listeners.forEach((l, li) => {
+      if (l.protocol === 'HTTP' || l.protocol === 'HTTPS') l.virtualHosts.forEach((vh, vi) => fn(vh, `/ports/${pi}/listeners/${li}/virtualHosts/${vi}`));
+    }),
+  );
+}
+
+function checkVirtualHost(vh: unknown): VirtualHostCheck {
+  const keep = isImmutable(vh);
+  const known = keep ? vhostChecks.get(vh) : undefined;
+  if (known !== undefined) return known;
+  let check: VirtualHostCheck;
+  if (!vhostChecker.Check(vh)) {
+    const schema = [...vhostChecker.Errors(vh)].slice(0, MAX_SCHEMA_ERRORS).map((e) => ({ path: e.path || '/', message: e.message }));
+    check = { schema, internal: [], backendRefs: [] };
+  } else {
+    const internal: IrError[] = [];
+    const backendRefs: { id: string; path: string }[] = [];
+    vh.matches.forEach((m, mi) => {
+      if (m.rule >= vh.rules.length) internal.push({ path: `/matches/${mi}/rule`, message: `rule index ${m.rule} out of range` });
+      for (const r of [m.path, ...(m.headers ?? []), ...(m.queryParams ?? [])]) {
+        if (r.type === 'RegularExpression' && !isRegExp(r.value)) internal.push({ path: `/matches/${mi}`, message: `invalid regular expression "${r.value}"` });
+      }
+    });
+    vh.rules.forEach((r, ri) => {
+      r.backends.forEach((b, bi) => {
+        if (b.backend !== null) backendRefs.push({ id: b.backend, path: `/rules/${ri}/backends/${bi}/backend` });
+      });
+      r.filters.forEach((f, fi) => {
+        if (f.type === 'RequestMirror' && f.backend !== null) backendRefs.push({ id: f.backend, path: `/rules/${ri}/filters/${fi}/backend` });
+      });
+    });
+    check = { schema: [], internal, backendRefs };
+  }
+  if (keep) vhostChecks.set(vh, check);
+  return check;
 }
 
 function checkReferences(config: GatewayConfig): IrError[] {
@@ -49,20 +116,9 @@ function checkReferences(config: GatewayConfig): IrError[] {
           if (vh.fallback !== undefined && !hosts.has(vh.fallback)) {
             errors.push({ path: `${vp}/fallback`, message: `fallback virtual host "${vh.fallback}" does not exist` });
           }
-          vh.matches.forEach((m, mi) => {
-            if (m.rule >= vh.rules.length) errors.push({ path: `${vp}/matches/${mi}/rule`, message: `rule index ${m.rule} out of range` });
-            for (const r of [m.path, ...(m.headers ?? []), ...(m.queryParams ?? [])]) {
-              if (r.type === 'RegularExpression' && !isRegExp(r.value)) {
-                errors.push({ path: `${vp}/matches/${mi}`, message: `invalid regular expression "${r.value}"` });
-              }
-            }
-          });
-          vh.rules.forEach((r, ri) => {
-            r.backends.forEach((b, bi) => backend(b.backend, `${vp}/rules/${ri}/backends/${bi}/backend`));
-            r.filters.forEach((f, fi) => {
-              if (f.type === 'RequestMirror') backend(f.backend, `${vp}/rules/${ri}/filters/${fi}/backend`);
-            });
-          });
+          const check = checkVirtualHost(vh);
+          for (const e of check.internal) errors.push({ path: `${vp}${e.path}`, message: e.message });
+          for (const r of check.backendRefs) backend(r.id, `${vp}${r.path}`);
         });
       } else {
         l.routes.forEach((r, ri) => r.backends.forEach((b, bi) => backend(b.backend, `${lp}/routes/${ri}/backends/${bi}/backend`)));
