@@ -1,4 +1,4 @@
-import { contentHash, type GatewayConfig } from '@portway/ir';
+import { configHash, type GatewayConfig } from '@portway/ir';
 import type { Ack, Bus, ConfigEntry, ConfigKey, EndpointReport, Heartbeat, Unsubscribe, WatchConfigsOptions } from './types.js';
 
 type EndpointKey = { cluster: string; namespace: string; service: string };
@@ -29,7 +29,7 @@ export class InProcessBus implements Bus {
   async putConfig(key: ConfigKey, config: GatewayConfig): Promise<ConfigEntry & { changed: boolean }> {
     this.assertOpen();
     const k = keyOf(key);
-    const hash = contentHash(config);
+    const hash = configHash(config);
     const current = this.configs.get(k);
     if (current && current.hash === hash) return { ...current, changed: false };
     const revision = (this.revisions.get(k) ?? 0) + 1;

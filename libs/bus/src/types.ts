@@ -12,7 +12,7 @@ export interface ConfigEntry {
   key: ConfigKey;
   /** The bus's own counter for this key: it increases on every publish that changed the content. Not `metadata.generation`. */
   revision: number;
-  /** Content hash of `config` (sha256 of its canonical JSON). */
+  /** `configHash` of `config` (@portway/ir: a sha256 hash tree over its virtual hosts and backends). */
   hash: string;
   config: GatewayConfig;
 }

@@ -24,7 +24,7 @@ const vhostsOf = (c: GatewayConfig) => (c.ports[0]!.listeners[0] as { virtualHos
 /** A copy of a frozen config with virtual host `i` replaced (every other part is shared). */
 function withVhost(config: GatewayConfig, i: number, vh: VirtualHost): GatewayConfig {
   const [first, ...rest] = config.ports;
-  const listener = first!.listeners[0] as GatewayConfig['ports'][0]['listeners'][0] & { virtualHosts: VirtualHost[] };
+  const listener = first!.listeners[0] as Extract<GatewayConfig['ports'][0]['listeners'][0], { protocol: 'HTTP' }>;
   const virtualHosts = listener.virtualHosts.map((v, j) => (j === i ? vh : v));
   return { ...config, ports: [{ ...first!, listeners: [{ ...listener, virtualHosts }, ...first!.listeners.slice(1)] }, ...rest] };
 }

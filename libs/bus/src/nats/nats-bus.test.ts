@@ -8,7 +8,7 @@ import { Effect } from 'effect';
 import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { contentHash, shardConfig, type GatewayConfig } from '@portway/ir';
+import { configHash, contentHash, shardConfig, type GatewayConfig } from '@portway/ir';
 import { editRoute, generateLargeGatewayConfig, routeNames, startNatsServer, type NatsServer } from '@portway/testing';
 import type { ConfigEntry } from '../types.js';
 import { contractConfig, eventually } from './__fixtures__/bus-contract.js';
@@ -182,7 +182,7 @@ describe('NatsBus on a real nats-server', () => {
 
     const { purged } = await hub.collectGarbage('east');
     expect(purged).toBeGreaterThan(0); // shards only the 5 dropped revisions used
-    for (const h of history) expect(contentHash(await hub.configAt(key, h.revision))).toBe(hashes.get(h.revision));
+    for (const h of history) expect(configHash(await hub.configAt(key, h.revision))).toBe(hashes.get(h.revision));
     await expect(hub.configAt(key, revisions[0]!)).rejects.toThrow(/no revision/);
     expect((await hub.collectGarbage('east')).purged).toBe(0);
 

@@ -6,7 +6,7 @@
 import { jetstream, JetStreamApiCodes, JetStreamApiError, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { assembleConfig, contentHash, isMissingShards, shardConfig, type ConfigManifest, type GatewayConfig, type ShardOptions } from '@portway/ir';
+import { assembleConfig, configHash, isMissingShards, shardConfig, type ConfigManifest, type GatewayConfig, type ShardOptions } from '@portway/ir';
 import type { Ack, Bus, ConfigEntry, ConfigKey, ConfigPin, ConfigPinStore, EndpointReport, Heartbeat, Unsubscribe, WatchConfigsOptions } from '../types.js';
 import { ConfigWatcher, type ConfigChangeHandler } from './config-watcher.js';
 import { connectNats, watchStatus, type NatsConnectOptions } from './connection.js';
@@ -169,18 +169,19 @@ export class NatsBus implements Bus, ConfigPinStore {
     this.assertOpen('putConfig');
     const mk = manifestKey(key);
     return this.write(`putConfig ${mk}`, async () => {
-      const hash = contentHash(config);
+      const hash = configHash(config);
       for (let attempt = 1; ; attempt++) {
         const current = await this.configKv.get(mk);
         if (current?.operation === 'PUT') {
           const stored = decodeManifest(current.value);
           if (stored.ok && stored.value.hash === hash) return { key: { ...key }, revision: current.revision, hash, config, changed: false };
         }
-        const { manifest, shardBytes } = shardConfig(config, { ...this.options.shardOptions, hash });
+        const stored = await this.storedShardIds(key.cluster);
+        // Only the shards the bucket lacks are built (and, for frozen configs, only those serialized).
+        const { manifest, shardBytes } = shardConfig(config, { ...this.options.shardOptions, hash, have: (id) => stored.has(id) });
         const manifestText = JSON.stringify(manifest);
         this.checkSize(mk, manifestText);
-        const stored = await this.storedShardIds(key.cluster);
-        const toWrite = [...new Set(manifest.shards)].filter((id) => !stored.has(id));
+        const toWrite = [...shardBytes.keys()];
         for (const id of toWrite) this.checkSize(shardKey(key.cluster, id), shardBytes.get(id)!);
         // Shards first, the manifest last: a reader never sees a manifest before its shards exist.
         await runLimited(toWrite, 16, async (id) => {

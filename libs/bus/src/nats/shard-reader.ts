@@ -1,9 +1,9 @@
 /**
  * Reads config shards from the `portway-config` bucket by key, checks each against its id (the
- * sha256 prefix of its bytes) and its format, and keeps them in memory by id, so a new manifest
- * revision only fetches the shards it does not share with the previous one.
+ * sha256 prefix of its bytes) and its format, and keeps them in memory by id (frozen), so a new
+ * manifest revision only fetches the shards it does not share with the previous one.
  */
-import { shardIdOfBytes, validateConfigShard, type ConfigShard } from '@portway/ir';
+import { deepFreeze, shardIdOfBytes, validateConfigShard, type ConfigShard } from '@portway/ir';
 import type { KV } from '@nats-io/kv';
 import { BusDataError } from './errors.js';
 import { shardKey } from './keys.js';
@@ -63,6 +63,8 @@ export class ShardReader {
     }
     const problems = validateConfigShard(value);
     if (problems.length > 0) throw new BusDataError({ key, message: `shard ${key} is malformed: ${problems.join('; ')}` });
-    return value as ConfigShard;
+    // Frozen: the configs assembled from it share its virtual hosts and backends, and what is
+    // computed about them (hashes, checks, compiled routers) is remembered while it is unchanged.
+    return deepFreeze(value as ConfigShard);
   }
 }
