@@ -1,9 +1,5 @@
-import type { Route, Snapshot } from '@portway/api';
-import { buildBackendTLSPolicies } from './backend-tls-policies.js';
-import { buildBackendTrafficPolicies } from './backend-traffic-policies.js';
-import { buildGatewayClasses, buildGateways } from './gateways.js';
-import { Resources } from './resources.js';
-import { buildRoutes } from './routes.js';
+import type { Snapshot } from '@portway/api';
+import { GraphBuilder } from './graph-builder.js';
 import type { Graph, GraphOptions } from './types.js';
 
 /**
@@ -19,32 +15,10 @@ import type { Graph, GraphOptions } from './types.js';
  * 4. Routes: parentRefs bound to listeners (which also counts `attachedRoutes`), then backendRefs
  *    resolved to Services and their endpoints, checked against ReferenceGrants; the Gateways
  *    that use a policy's Services become its ancestors.
+ *
+ * A controller that builds again and again keeps a `GraphBuilder`, which gives the same graph
+ * while reusing the nodes of routes whose inputs did not change.
  */
 export function buildGraph(snapshot: Snapshot, options: GraphOptions): Graph {
-  const resources = new Resources(snapshot);
-  const grants = snapshot.ReferenceGrant;
-
-  const gatewayClasses = buildGatewayClasses(snapshot.GatewayClass, options);
-  const { gateways, listenerSets } = buildGateways({
-    gateways: snapshot.Gateway,
-    listenerSets: snapshot.ListenerSet,
-    classes: gatewayClasses,
-    resources,
-    grants,
-    options,
-  });
-  const tlsPolicies = buildBackendTLSPolicies(snapshot.BackendTLSPolicy, resources);
-  const trafficPolicies = buildBackendTrafficPolicies(snapshot.XBackendTrafficPolicy);
-  const routes = buildRoutes({
-    tlsPolicies,
-    trafficPolicies,
-    routes: ([] as Route[]).concat(snapshot.HTTPRoute, snapshot.GRPCRoute, snapshot.TLSRoute, snapshot.TCPRoute, snapshot.UDPRoute),
-    gateways,
-    listenerSets,
-    resources,
-    grants,
-    routeKinds: options.routeKinds,
-  });
-
-  return { gatewayClasses, gateways, listenerSets, routes, backendTLSPolicies: tlsPolicies.nodes, backendTrafficPolicies: trafficPolicies.nodes };
+  return new GraphBuilder(options).build(snapshot);
 }

@@ -1,5 +1,6 @@
 export * from './conditions.js';
 export * from './graph.js';
+export { GraphBuilder } from './graph-builder.js';
 export * from './hostnames.js';
 export * from './order.js';
 export * from './selectors.js';

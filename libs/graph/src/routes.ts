@@ -38,72 +38,103 @@ type FilterSpec = { type: string; requestMirror?: { backendRef: BackendRefSpec }
 type RuleSpec = { name?: string; backendRefs?: BackendRefSpec[]; filters?: FilterSpec[] };
 
 /**
+ * What `buildRoutes` may reuse from an earlier build (see `GraphBuilder`): the node of a route
+ * whose inputs did not change. Nodes handed out by `reuse` and given to `store` are never
+ * mutated afterwards (the steps after the per-route ones copy what they change).
+ */
+export interface RouteMemo {
+  /** The node built earlier for `route`, still valid (null: the route has no Portway parent); undefined: build it. */
+  reuse(route: Route): RouteNode | null | undefined;
+  /** Called before a route is built (the memo may start recording what it reads). */
+  begin(route: Route): void;
+  /** Called with what was built for `route` (null: no Portway parent). */
+  store(route: Route, node: RouteNode | null): void;
+}
+
+/**
  * Builds every route of a supported kind: binds each parentRef to the listeners that accept the
  * route (sectionName/port, allowed namespaces and kinds, hostname intersection), resolves
  * backendRefs, and counts attached routes on listeners. Routes that reference none of Portway's
- * parents are left out (no status is written for them).
+ * parents are left out (no status is written for them). With a `memo`, routes whose inputs did
+ * not change keep their node from the earlier build.
  */
-export function buildRoutes(inputs: RouteInputs): RouteNode[] {
+export function buildRoutes(inputs: RouteInputs, memo?: RouteMemo): RouteNode[] {
   const gateways = new Map(inputs.gateways.map((g) => [g.key, g]));
   const sets = new Map(inputs.listenerSets.map((s) => [s.key, s]));
   const out: RouteNode[] = [];
 
   for (const route of inputs.routes) {
     if (!inputs.routeKinds.includes(route.kind)) continue;
-    const namespace = route.metadata.namespace ?? 'default';
-    const parents: ParentNode[] = [];
-    const parentRefs = (route.spec.parentRefs ?? []) as ParentRefSpec[];
-    parentRefs.forEach((p, index) => {
-      const ref = {
-        group: p.group ?? GATEWAY_GROUP,
-        kind: p.kind ?? 'Gateway',
-        namespace: p.namespace ?? namespace,
-        name: p.name,
-        ...(p.sectionName !== undefined ? { sectionName: p.sectionName } : {}),
-        ...(p.port !== undefined ? { port: p.port } : {}),
-      };
-      if (ref.group !== GATEWAY_GROUP) return;
-      const parentKey = `${ref.namespace}/${ref.name}`;
-      let gatewayKey: string;
-      let listeners: readonly ListenerNode[];
-      if (ref.kind === 'Gateway') {
-        const gw = gateways.get(parentKey);
-        if (!gw) return;
-        gatewayKey = gw.key;
-        // Routes bound to a Gateway attach to its own listeners only, not to its ListenerSets'.
-        listeners = gw.listeners.filter((l) => l.owner.kind === 'Gateway');
-      } else if (ref.kind === 'ListenerSet') {
-        const ls = sets.get(parentKey);
-        if (!ls?.gateway) return;
-        gatewayKey = ls.gateway;
-        listeners = ls.listeners;
-      } else {
-        return;
-      }
-      parents.push(attach(route, namespace, ref, index, gatewayKey, listeners, inputs.resources));
-    });
-    if (parents.length === 0) continue;
-
-    const rules = buildRules(route, namespace, inputs);
-    markInvalidRules(rules, parents);
-    const problem = firstProblem(rules);
-    const node: RouteNode = {
-      source: route,
-      kind: route.kind,
-      key: `${namespace}/${route.metadata.name}`,
-      parents,
-      rules,
-      resolvedRefs: problem ?? cond.routeResolvedRefs(),
-    };
-    for (const p of parents) p.conditions.push(node.resolvedRefs);
-    out.push(node);
+    let node = memo?.reuse(route);
+    if (node === undefined) {
+      memo?.begin(route);
+      node = buildRoute(route, inputs, gateways, sets);
+      memo?.store(route, node);
+    }
+    if (node !== null) out.push(node);
   }
 
-  resolveHttpGrpcConflicts(out);
-  countAttachedRoutes(out, inputs.gateways, inputs.listenerSets);
-  recordPolicyAncestors(out, inputs.tlsPolicies);
-  recordPolicyAncestors(out, inputs.trafficPolicies);
-  return out;
+  const routes = resolveHttpGrpcConflicts(out);
+  countAttachedRoutes(routes, inputs.gateways, inputs.listenerSets);
+  recordPolicyAncestors(routes, inputs.tlsPolicies);
+  recordPolicyAncestors(routes, inputs.trafficPolicies);
+  return routes;
+}
+
+/** One route's node (null when it names none of Portway's parents): depends only on the route and what it reads through `inputs`. */
+function buildRoute(
+  route: Route,
+  inputs: RouteInputs,
+  gateways: ReadonlyMap<string, GatewayNode>,
+  sets: ReadonlyMap<string, ListenerSetNode>,
+): RouteNode | null {
+  const namespace = route.metadata.namespace ?? 'default';
+  const parents: ParentNode[] = [];
+  const parentRefs = (route.spec.parentRefs ?? []) as ParentRefSpec[];
+  parentRefs.forEach((p, index) => {
+    const ref = {
+      group: p.group ?? GATEWAY_GROUP,
+      kind: p.kind ?? 'Gateway',
+      namespace: p.namespace ?? namespace,
+      name: p.name,
+      ...(p.sectionName !== undefined ? { sectionName: p.sectionName } : {}),
+      ...(p.port !== undefined ? { port: p.port } : {}),
+    };
+    if (ref.group !== GATEWAY_GROUP) return;
+    const parentKey = `${ref.namespace}/${ref.name}`;
+    let gatewayKey: string;
+    let listeners: readonly ListenerNode[];
+    if (ref.kind === 'Gateway') {
+      const gw = gateways.get(parentKey);
+      if (!gw) return;
+      gatewayKey = gw.key;
+      // Routes bound to a Gateway attach to its own listeners only, not to its ListenerSets'.
+      listeners = gw.listeners.filter((l) => l.owner.kind === 'Gateway');
+    } else if (ref.kind === 'ListenerSet') {
+      const ls = sets.get(parentKey);
+      if (!ls?.gateway) return;
+      gatewayKey = ls.gateway;
+      listeners = ls.listeners;
+    } else {
+      return;
+    }
+    parents.push(attach(route, namespace, ref, index, gatewayKey, listeners, inputs.resources));
+  });
+  if (parents.length === 0) return null;
+
+  const rules = buildRules(route, namespace, inputs);
+  markInvalidRules(rules, parents);
+  const problem = firstProblem(rules);
+  const node: RouteNode = {
+    source: route,
+    kind: route.kind,
+    key: `${namespace}/${route.metadata.name}`,
+    parents,
+    rules,
+    resolvedRefs: problem ?? cond.routeResolvedRefs(),
+  };
+  for (const p of parents) p.conditions.push(node.resolvedRefs);
+  return node;
 }
 
 function attach(
@@ -156,10 +187,13 @@ function attach(
  * An HTTPRoute and a GRPCRoute attached to the same listener with intersecting hostnames cannot
  * both be served there: the older route (then the first by "{namespace}/{name}") keeps the
  * listener, the other loses that attachment, and is not accepted through a parentRef that has no
- * attachment left.
+ * attachment left. Returns the routes with the losers replaced by changed copies (nodes may be
+ * shared with an earlier build, so none is changed in place).
  */
-function resolveHttpGrpcConflicts(routes: readonly RouteNode[]): void {
+function resolveHttpGrpcConflicts(routes: readonly RouteNode[]): RouteNode[] {
   const byListener = new Map<string, { route: RouteNode; parent: ParentNode; hostnames: string[] }[]>();
+  const kinds = new Map<string, string>();
+  const mixed = new Set<string>();
   for (const route of routes) {
     if (route.kind !== 'HTTPRoute' && route.kind !== 'GRPCRoute') continue;
     for (const parent of route.parents) {
@@ -167,13 +201,16 @@ function resolveHttpGrpcConflicts(routes: readonly RouteNode[]): void {
         const list = byListener.get(a.listener) ?? [];
         list.push({ route, parent, hostnames: a.hostnames });
         byListener.set(a.listener, list);
+        const kind = kinds.get(a.listener);
+        if (kind === undefined) kinds.set(a.listener, route.kind);
+        else if (kind !== route.kind) mixed.add(a.listener);
       }
     }
   }
   const losers = new Map<ParentNode, { listeners: Set<string>; winner: RouteNode }>();
+  // Only listeners carrying both kinds can conflict (the usual listener has one kind).
   for (const [listener, entries] of byListener) {
-    // Only listeners carrying both kinds can conflict (the usual listener has one kind).
-    if (entries.every((e) => e.route.kind === entries[0]!.route.kind)) continue;
+    if (!mixed.has(listener)) continue;
     const ordered = [...entries].sort((a, b) => compareCreation(a.route.source, b.route.source));
     const kept: typeof ordered = [];
     for (const e of ordered) {
@@ -187,15 +224,23 @@ function resolveHttpGrpcConflicts(routes: readonly RouteNode[]): void {
       losers.set(e.parent, l);
     }
   }
-  for (const [parent, { listeners, winner }] of losers) {
-    parent.attachments = parent.attachments.filter((a) => !listeners.has(a.listener));
-    if (parent.attachments.length > 0) continue;
-    parent.accepted = false;
-    const i = parent.conditions.findIndex((c) => c.type === 'Accepted');
-    parent.conditions[i] = cond.routeNotAllowedByListeners(
-      `${winner.kind} ${winner.key} is older and uses an intersecting hostname on the same listener: an HTTPRoute and a GRPCRoute cannot share a hostname`,
-    );
-  }
+  if (losers.size === 0) return [...routes];
+  return routes.map((route) => {
+    if (!route.parents.some((p) => losers.has(p))) return route;
+    const parents = route.parents.map((parent) => {
+      const lost = losers.get(parent);
+      if (!lost) return parent;
+      const attachments = parent.attachments.filter((a) => !lost.listeners.has(a.listener));
+      if (attachments.length > 0) return { ...parent, attachments };
+      const conditions = [...parent.conditions];
+      const i = conditions.findIndex((c) => c.type === 'Accepted');
+      conditions[i] = cond.routeNotAllowedByListeners(
+        `${lost.winner.kind} ${lost.winner.key} is older and uses an intersecting hostname on the same listener: an HTTPRoute and a GRPCRoute cannot share a hostname`,
+      );
+      return { ...parent, attachments, accepted: false, conditions };
+    });
+    return { ...route, parents };
+  });
 }
 
 function hostnamesIntersect(a: readonly string[], b: readonly string[]): boolean {
@@ -236,6 +281,7 @@ function recordPolicyAncestors(
   routes: readonly RouteNode[],
   index: { nodes: { ancestors: string[] }[]; targeting(namespace: string, service: string): { ancestors: string[] }[] },
 ): void {
+  if (index.nodes.length === 0) return;
   for (const r of routes) {
     const gateways = [...new Set(r.parents.filter((p) => p.accepted).map((p) => p.gateway))];
     for (const rule of r.rules) {
