@@ -1,7 +1,7 @@
 import { snapshotOf, type AnyObject, type RouteKind } from '@portway/api';
 import type { Ack, Bus, ConfigKey, ConfigPin, ConfigPinStore, Heartbeat, Unsubscribe } from '@portway/bus';
 import { assignAddresses, buildGraph, programmedInvalid, type Condition, type Graph, type GatewayNode } from '@portway/graph';
-import { contentHash, type GatewayConfig } from '@portway/ir';
+import { configHash, type GatewayConfig } from '@portway/ir';
 import type { ResourceSource, SourceError, SourceState } from '@portway/provider-file';
 import { prepareStatus, type StatusUpdate } from '@portway/status';
 import { translate } from '@portway/translate';
@@ -249,7 +249,8 @@ export class Controller {
         live.set(k, key);
         const pin = pins.get(k);
         if (pin) {
-          if (contentHash(config) === pin.supersededHash) {
+          // `configHash` is the identity the bus stores in manifests (and `rollback` records).
+          if (configHash(config) === pin.supersededHash) {
             // The rollback holds while the Gateway's own configuration is what it replaced.
             this.stats.heldByRollback++;
             this.tracker.evaluated(key.cluster, gw, { generation: config.gateway.generation, listeners });

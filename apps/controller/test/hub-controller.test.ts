@@ -180,4 +180,11 @@ describe('controller in hub mode (real nats-server, two clusters)', () => {
     await waitFor('the edit served after the bus came back', async () => ((await get(EAST, 18300, '/a2')) === 200 ? true : undefined), 20_000);
     expect(await get(EAST, 18300, '/a')).toBe(404);
   }, 30_000);
+
+  it('a Gateway that goes away is retracted from every cluster it was published for', async () => {
+    writeFileSync(join(dir, 'base.yaml'), base.replace(`---\n${gateway('west-only', 18301, 'west')}`, ''));
+    await waitFor('west-only retracted', async () => ((await get(WEST, 18301, '/w')) === 'ECONNREFUSED' ? true : undefined));
+    expect((await controllerBus.configKeys()).map((k) => `${k.cluster}/${k.name}`)).toEqual(['east/everywhere', 'west/everywhere']);
+    expect(controller.statusStore.statusOf('Gateway', 'default', 'west-only')).toBeUndefined();
+  });
 });
