@@ -6,7 +6,7 @@
  * the end.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentInboxPrefix, NatsBus } from '@portway/bus';
@@ -106,7 +106,7 @@ export class HubEnv {
       options.backends.map((b) => startEcho({ host: b.address, httpPort: 3000, h2cPort: null, podName: b.pod, namespace: 'default', log: () => undefined })),
     );
     const env = new HubEnv(join(dir, 'config'), nats, certs.caFile, { user: vars.PORTWAY_HUB_USER!, password: vars.PORTWAY_HUB_PASSWORD! }, users, echoes, options);
-    spawnSync('mkdir', ['-p', env.dir]);
+    mkdirSync(env.dir, { recursive: true });
     for (const [name, text] of Object.entries(options.files)) env.write(name, text);
     return env;
   }
