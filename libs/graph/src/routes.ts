@@ -227,6 +227,14 @@ function resolveHttpGrpcConflicts(routes: readonly RouteNode[]): RouteNode[] {
   if (losers.size === 0) return [...routes];
   return routes.map((route) => {
     if (!route.parents.some((p) => losers.has(p))) return route;
+    // The copy made earlier for the same node and the same losses is the same copy (later steps
+    // reuse what they built from a node by its identity).
+    const what = route.parents.map((p) => {
+      const lost = losers.get(p);
+      return lost ? `${[...lost.listeners].sort().join(',')}>${lost.winner.kind}/${lost.winner.key}` : '';
+    }).join('|');
+    const earlier = conflictCopies.get(route);
+    if (earlier?.what === what) return earlier.node;
     const parents = route.parents.map((parent) => {
       const lost = losers.get(parent);
       if (!lost) return parent;
@@ -239,9 +247,14 @@ function resolveHttpGrpcConflicts(routes: readonly RouteNode[]): RouteNode[] {
       );
       return { ...parent, attachments, accepted: false, conditions };
     });
-    return { ...route, parents };
+    const node = { ...route, parents };
+    conflictCopies.set(route, { what, node });
+    return node;
   });
 }
+
+/** Copies of route nodes that lost listeners to an HTTP/GRPC conflict, by the node they copy. */
+const conflictCopies = new WeakMap<RouteNode, { what: string; node: RouteNode }>();
 
 function hostnamesIntersect(a: readonly string[], b: readonly string[]): boolean {
   return a.some((x) => b.some((y) => x === y || x === '*' || y === '*' || intersectHostname(x, y) !== undefined));

@@ -13,6 +13,8 @@ export interface PendingEntry {
   /** Set for GRPCRoute matches, which follow the GRPCRoute precedence rules. */
   grpc?: GrpcRank;
   route: { metadata: { creationTimestamp?: string; namespace?: string; name: string } };
+  /** The route's kind: the last tie-breaker (an HTTPRoute and a GRPCRoute may share a name). */
+  kind: string;
   ruleIndex: number;
   matchIndex: number;
   /** Rule id, to find the rule's index in the virtual host. */
@@ -30,7 +32,8 @@ const PATH_CLASS: Record<PathMatch['type'], number> = { Exact: 0, RegularExpress
  * 3. the largest number of header matches;
  * 4. the largest number of query param matches;
  * 5. the oldest route (creation timestamp), then "{namespace}/{name}" alphabetically;
- * 6. within a route, the first rule, then the first match, in list order.
+ * 6. within a route, the first rule, then the first match, in list order;
+ * 7. an HTTPRoute before a GRPCRoute of the same name (so the order never depends on input order).
  */
 export function compareEntries(a: PendingEntry, b: PendingEntry): number {
   if (a.grpc !== undefined && b.grpc !== undefined) return compareGrpcEntries(a, a.grpc, b, b.grpc);
@@ -44,9 +47,12 @@ export function compareEntries(a: PendingEntry, b: PendingEntry): number {
     (b.match.queryParams?.length ?? 0) - (a.match.queryParams?.length ?? 0) ||
     compareCreation(a.route, b.route) ||
     a.ruleIndex - b.ruleIndex ||
-    a.matchIndex - b.matchIndex
+    a.matchIndex - b.matchIndex ||
+    kindRank(a.kind) - kindRank(b.kind)
   );
 }
+
+const kindRank = (kind: string) => (kind === 'HTTPRoute' ? 0 : 1);
 
 /**
  * GRPCRoute precedence (the hostname criteria are the virtual hosts'): the most characters in a
@@ -64,6 +70,7 @@ function compareGrpcEntries(a: PendingEntry, ga: GrpcRank, b: PendingEntry, gb: 
     (b.match.headers?.length ?? 0) - (a.match.headers?.length ?? 0) ||
     compareCreation(a.route, b.route) ||
     a.ruleIndex - b.ruleIndex ||
-    a.matchIndex - b.matchIndex
+    a.matchIndex - b.matchIndex ||
+    kindRank(a.kind) - kindRank(b.kind)
   );
 }

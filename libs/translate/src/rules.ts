@@ -1,7 +1,7 @@
 import type { GRPCRoute, HTTPRoute } from '@portway/api';
 import { parseDuration, type BackendRefNode, type RouteNode, type RuleNode } from '@portway/graph';
 import type { Filter, HeaderModifier, HttpRule, MatchEntry, WeightedBackend } from '@portway/ir';
-import type { BackendTable } from './backends.js';
+import type { BackendRegistry } from './backends.js';
 import type { GrpcRank } from './precedence.js';
 
 type HttpRuleSpec = NonNullable<HTTPRoute['spec']['rules']>[number];
@@ -10,7 +10,7 @@ type FilterSpec = NonNullable<HttpRuleSpec['filters']>[number];
 type ModifierSpec = FilterSpec['requestHeaderModifier'];
 
 /** The IR rule for one HTTPRoute or GRPCRoute rule (shared by every match and hostname of the rule). */
-export function translateRule(route: RouteNode, rule: RuleNode, backends: BackendTable): HttpRule {
+export function translateRule(route: RouteNode, rule: RuleNode, backends: BackendRegistry): HttpRule {
   const grpc = route.kind === 'GRPCRoute';
   const spec = ((route.source.spec as { rules?: (HttpRuleSpec | GrpcRuleSpec)[] }).rules ?? [])[rule.index]!;
   const ns = route.source.metadata.namespace ?? 'default';
@@ -92,7 +92,7 @@ function hashName(s: string): string {
   return (h >>> 0).toString(36);
 }
 
-function weighted(b: BackendRefNode, backends: BackendTable, grpc: boolean): WeightedBackend {
+function weighted(b: BackendRefNode, backends: BackendRegistry, grpc: boolean): WeightedBackend {
   const filters = (b.filters as FilterSpec[])
     .map((f) => translateFilter(f, undefined, backends, grpc))
     .filter((f): f is Filter => typeof f === 'object');
@@ -115,7 +115,7 @@ function modifier(m: ModifierSpec): HeaderModifier {
 function translateFilter(
   f: FilterSpec,
   mirror: BackendRefNode | undefined,
-  backends: BackendTable,
+  backends: BackendRegistry,
   grpc: boolean,
 ): Filter | 'unsupported' | undefined {
   switch (f.type) {
