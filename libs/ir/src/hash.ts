@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isImmutable } from './freeze.js';
-import type { Backend, GatewayConfig, VirtualHost } from './schema.js';
+import type { Backend, GatewayConfig, Listener, VirtualHost } from './schema.js';
 
 /** JSON with object keys sorted, so equal values always give equal text. */
 export function canonicalJson(value: unknown): string {
@@ -44,53 +44,54 @@ export function contentHash(value: unknown): string {
 
 const vhostHashes = new WeakMap<object, string>();
 const backendHashes = new WeakMap<object, string>();
+const listenerHashes = new WeakMap<object, string>();
+const tableHashes = new WeakMap<object, string>();
+
+/** `value`'s hash from `cache` when `value` is frozen (see `deepFreeze`), else computed. */
+function remembered<T extends object>(cache: WeakMap<object, string>, value: T, hash: (v: T) => string): string {
+  if (!isImmutable(value)) return hash(value);
+  let h = cache.get(value);
+  if (h === undefined) cache.set(value, (h = hash(value)));
+  return h;
+}
 
 /** `contentHash` of one virtual host (remembered for frozen ones). */
 export function virtualHostHash(vhost: VirtualHost): string {
-  if (!isImmutable(vhost)) return contentHash(vhost);
-  let h = vhostHashes.get(vhost);
-  if (h === undefined) vhostHashes.set(vhost, (h = contentHash(vhost)));
-  return h;
+  return remembered(vhostHashes, vhost, contentHash);
 }
 
 /** `contentHash` of one backend (remembered for frozen ones). */
 export function backendHash(backend: Backend): string {
-  if (!isImmutable(backend)) return contentHash(backend);
-  let h = backendHashes.get(backend);
-  if (h === undefined) backendHashes.set(backend, (h = contentHash(backend)));
-  return h;
+  return remembered(backendHashes, backend, contentHash);
+}
+
+/** Hash of a listener: `contentHash` of it with each virtual host replaced by its hash (remembered for frozen ones). */
+export function listenerHash(listener: Listener): string {
+  return remembered(listenerHashes, listener, (l) =>
+    contentHash(l && 'virtualHosts' in l && Array.isArray(l.virtualHosts) ? { ...l, virtualHosts: l.virtualHosts.map((vh) => virtualHostHash(vh)) } : l),
+  );
+}
+
+/** Hash of a backends table: `contentHash` of it with each backend replaced by its hash (remembered for frozen ones). */
+export function backendsHash(backends: Readonly<Record<string, Backend>>): string {
+  return remembered(tableHashes, backends, (t) => contentHash(Object.fromEntries(Object.entries(t).map(([k, b]) => [k, backendHash(b)]))));
 }
 
 /**
- * The identity of a gateway config on the bus, in acks and in manifests: a hash tree over the
- * config. Each virtual host and each backend is hashed on its own (`contentHash` of its canonical
- * JSON); the config hash is `contentHash` of the config in which every virtual host and every
- * backend is replaced by its hash string. Two configs have the same `configHash` exactly when
- * they have the same content (up to sha256 collisions), as with a hash of the whole text, but a
- * config that shares most of its virtual hosts and backends with an earlier one (frozen, see
- * `deepFreeze`) is hashed in time proportional to what changed, not to the table.
+ * The identity of a gateway config on the bus, in acks and in manifests: a hash tree. Each
+ * virtual host and each backend is hashed on its own (`contentHash` of its canonical JSON); a
+ * listener's hash is that of the listener with its virtual hosts replaced by their hashes, the
+ * backends table's that of the table with its backends replaced by theirs; the config hash is
+ * `contentHash` of the config with its listeners and its backends table replaced by their hashes.
+ * Two configs have the same `configHash` exactly when they have the same content (up to sha256
+ * collisions), as with a hash of the whole text, but a config that shares most of its parts
+ * with an earlier one (frozen, see `deepFreeze`) is hashed in time proportional to what changed,
+ * not to the table.
  */
 export function configHash(config: GatewayConfig): string {
-  return contentHash(configHashShell(config));
-}
-
-/** The config with its virtual hosts and backends replaced by their hashes (what `configHash` hashes). */
-function configHashShell(config: GatewayConfig): unknown {
   const ports = Array.isArray(config.ports)
-    ? config.ports.map((p) =>
-        p && Array.isArray(p.listeners)
-          ? {
-              ...p,
-              listeners: p.listeners.map((l) =>
-                l && 'virtualHosts' in l && Array.isArray(l.virtualHosts) ? { ...l, virtualHosts: l.virtualHosts.map((vh) => virtualHostHash(vh)) } : l,
-              ),
-            }
-          : p,
-      )
+    ? config.ports.map((p) => (p && Array.isArray(p.listeners) ? { ...p, listeners: p.listeners.map((l) => listenerHash(l)) } : p))
     : config.ports;
-  const backends =
-    config.backends && typeof config.backends === 'object'
-      ? Object.fromEntries(Object.entries(config.backends).map(([k, b]) => [k, backendHash(b)]))
-      : config.backends;
-  return { ...config, ports, backends };
+  const backends = config.backends && typeof config.backends === 'object' ? backendsHash(config.backends) : config.backends;
+  return contentHash({ ...config, ports, backends });
 }

@@ -1,6 +1,6 @@
 import { compareCreation, compareHostSpecificity, isServable, isWildcard, type Graph, type GatewayNode, type ListenerNode, type ResolvedBackend, type RouteNode, type RuleNode } from '@portway/graph';
-import { deepFreeze, IR_API_VERSION, type Backend, type GatewayConfig, type HttpRule, type L4Route, type Listener, type PortConfig, type VirtualHost } from '@portway/ir';
-import { BackendTable } from './backends.js';
+import { deepFreeze, IR_API_VERSION, type Backend, type GatewayConfig, type HttpRule, type L4Route, type Listener, type VirtualHost } from '@portway/ir';
+import { backendId, backendIr } from './backends.js';
 import { compareEntries, type PendingEntry } from './precedence.js';
 import { translateMatches, translateRule, type TranslatedMatch } from './rules.js';
 
@@ -20,246 +20,382 @@ export function translate(graph: Graph, options: TranslateOptions): GatewayConfi
   return new Translator().translate(graph, options);
 }
 
-/** A route on one listener, with its effective hostnames there. */
-interface Attached {
-  route: RouteNode;
-  hostnames: string[];
-}
-
 /** An HTTP rule translated once per rule node, with the backends it registers and its matches. */
 interface TranslatedRule {
   readonly ir: HttpRule;
-  readonly backends: readonly (readonly [ResolvedBackend, boolean])[];
+  readonly backends: readonly Registration[];
   readonly matches: readonly TranslatedMatch[];
 }
 
-/** A virtual host as built last time, and the routes it was built from (in graph order). */
-interface VhostEntry {
-  readonly routes: readonly RouteNode[];
-  readonly fallback: string | undefined;
-  readonly vhost: VirtualHost;
-}
+/** One backend a rule uses: its resolved target, whether for gRPC, and its id. */
+type Registration = readonly [backend: ResolvedBackend, grpc: boolean, id: string];
 
 /**
- * Translates successive graphs, reusing what did not change: the IR of every rule whose route
- * node is the same (a `GraphBuilder` keeps the nodes of unchanged routes), every virtual host
- * whose routes are the same, and every backend whose resolved target is the same. Its output is
- * deeply frozen where it is shared between builds (virtual hosts, rules, backends), so hashing,
- * sharding, validation and compilation downstream also cost only what changed. The configs
- * equal `translate(graph)`'s (the incremental test checks it). One translator per cluster: the
- * IR differs by cluster.
+ * Translates successive graphs in time proportional to what changed between them. It keeps,
+ * per Gateway, the routes of every listener, the virtual hosts built from them and the backends
+ * they use (counted), and applies each build's differences: the route nodes that appeared and
+ * those that went (a `GraphBuilder` keeps the nodes of unchanged routes). Only the virtual hosts
+ * of the hostnames those routes carry are built again; everything else is the previous build's
+ * (deeply frozen) objects, so hashing, sharding, validating and compiling downstream also cost
+ * only what changed. A Gateway whose listeners changed is translated anew. The configs equal
+ * `translate(graph)`'s (the incremental test checks it). One translator per cluster.
  */
 export class Translator {
   private readonly rules = new WeakMap<RuleNode, TranslatedRule>();
-  private vhosts = new Map<string, VhostEntry>();
-  /** Routes of each listener in creation order, as of the last build. */
-  private orders = new Map<string, RouteNode[]>();
-  private readonly backends = new WeakMap<ResolvedBackend, { grpc: boolean; cert: object | undefined; id: string; ir: Backend }[]>();
+  private readonly interned = new WeakMap<ResolvedBackend, { grpc: boolean; cert: string; id: string; ir: Backend }[]>();
+  private gateways = new Map<string, GatewayState>();
+  /** Route nodes of the previous build. */
+  private routes = new Set<RouteNode>();
 
   translate(graph: Graph, options: TranslateOptions): GatewayConfig[] {
-    const routesByListener = new Map<string, Map<RouteNode, Attached>>();
-    for (const route of graph.routes) {
-      for (const parent of route.parents) {
-        for (const a of parent.attachments) {
-          let attached = routesByListener.get(a.listener);
-          if (!attached) routesByListener.set(a.listener, (attached = new Map()));
-          const existing = attached.get(route);
-          if (existing) existing.hostnames = [...new Set([...existing.hostnames, ...a.hostnames])];
-          else attached.set(route, { route, hostnames: [...a.hostnames] });
-        }
-      }
-    }
-
-    const next: BuildState = { vhosts: new Map(), orders: new Map() };
-    const out: GatewayConfig[] = [];
+    const next = new Map<string, GatewayState>();
+    const fresh = new Map<string, ListenerState>();
+    const kept = new Map<string, ListenerState>();
     for (const gw of graph.gateways) {
       const addresses = options.addresses[gw.key];
       if (!gw.accepted || !addresses) continue;
-      out.push(this.translateGateway(gw, routesByListener, options.cluster, addresses, next));
+      const shape = shapeOf(gw);
+      const previous = this.gateways.get(gw.key);
+      const state = previous?.shape === shape ? previous : new GatewayState(gw, shape, (b, grpc, id) => this.intern(b, grpc, gw, id));
+      next.set(gw.key, state);
+      for (const [key, l] of state.listeners) (state === previous ? kept : fresh).set(key, l);
     }
-    // Only what this build used is kept for the next.
-    this.vhosts = next.vhosts;
-    this.orders = next.orders;
+
+    // Routes that went, then routes that came, for the Gateways kept; every route for the new ones.
+    const current = new Set(graph.routes);
+    if (kept.size > 0) {
+      for (const r of this.routes) if (!current.has(r)) this.detach(r, kept);
+      for (const r of graph.routes) if (!this.routes.has(r)) this.attach(r, kept);
+    }
+    if (fresh.size > 0) for (const r of graph.routes) this.attach(r, fresh);
+    this.routes = current;
+    this.gateways = next;
+
+    const out: GatewayConfig[] = [];
+    for (const gw of graph.gateways) {
+      const state = next.get(gw.key);
+      if (state) out.push(state.config(gw, options.cluster, options.addresses[gw.key]!, this));
+    }
     return out;
   }
 
-  private translateGateway(
-    gw: GatewayNode,
-    routesByListener: Map<string, Map<RouteNode, Attached>>,
-    cluster: string,
-    addresses: readonly string[],
-    next: BuildState,
-  ): GatewayConfig {
-    const backends = new BackendTable(gw.backendClientCertificate, (b, grpc, id, build) => this.backend(b, grpc, gw.backendClientCertificate, id, build));
-    const byPort = new Map<number, ListenerNode[]>();
-    for (const l of gw.listeners.filter(isServable)) byPort.set(l.port, [...(byPort.get(l.port) ?? []), l]);
-
-    const ports: PortConfig[] = [...byPort.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([port, listeners]) => ({
-        port,
-        listeners: [...listeners]
-          .sort((a, b) => compareHostSpecificity(a.hostname, b.hostname))
-          .map((l) => {
-            const scope = `${gw.key}\u0000${l.key}`;
-            return this.translateListener(scope, l, this.creationOrder(scope, routesByListener.get(l.key), next), backends, next);
-          }),
-      }));
-
-    const infra = gw.source.spec.infrastructure;
-    return {
-      apiVersion: IR_API_VERSION,
-      gateway: { namespace: gw.source.metadata.namespace ?? 'default', name: gw.source.metadata.name, generation: gw.source.metadata.generation ?? 1 },
-      cluster,
-      addresses: [...addresses],
-      ports,
-      backends: backends.entries,
-      ...(infra?.labels || infra?.annotations
-        ? { infrastructure: { labels: { ...(infra.labels ?? {}) }, annotations: { ...(infra.annotations ?? {}) } } }
-        : {}),
-    };
-  }
-
-  /**
-   * The routes of a listener, oldest first (then by kind, as the graph lists them): backends are
-   * registered and L4 routes served in this order. Kept between builds and updated by what came
-   * and went, rather than sorted again.
-   */
-  private creationOrder(scope: string, attached: ReadonlyMap<RouteNode, Attached> | undefined, next: BuildState): Attached[] {
-    if (attached === undefined) return [];
-    const previous = this.orders.get(scope);
-    let order: RouteNode[];
-    if (previous === undefined) {
-      order = [...attached.keys()].sort(compareRoutes);
-    } else {
-      order = previous.filter((r) => attached.has(r));
-      if (order.length !== attached.size) {
-        const kept = new Set(order);
-        order = mergeSorted(order, [...attached.keys()].filter((r) => !kept.has(r)).sort(compareRoutes));
-      }
-    }
-    next.orders.set(scope, order);
-    return order.map((r) => attached.get(r)!);
-  }
-
-  private translateListener(scope: string, l: ListenerNode, ordered: Attached[], backends: BackendTable, next: BuildState): Listener {
-    const common = { name: l.key, ...(l.hostname !== undefined ? { hostname: l.hostname } : {}) };
-    const tls = {
-      certificates: l.certificates.map((c) => ({ certificate: c.certificate, privateKey: c.privateKey })),
-      ...(l.frontendValidation ? { clientValidation: l.frontendValidation } : {}),
-    };
-    switch (l.protocol) {
-      case 'HTTP':
-        return { ...common, protocol: 'HTTP', virtualHosts: this.virtualHosts(scope, ordered, backends, next.vhosts) };
-      case 'HTTPS':
-        return { ...common, protocol: 'HTTPS', tls, virtualHosts: this.virtualHosts(scope, ordered, backends, next.vhosts) };
-    }
-    // L4 routes are served in creation order (the oldest first).
-    switch (l.protocol) {
-      case 'TLS':
-        return l.tlsMode === 'Passthrough'
-          ? { ...common, protocol: 'TLS', mode: 'Passthrough', routes: l4Routes(ordered, backends, true) }
-          : { ...common, protocol: 'TLS', mode: 'Terminate', tls, routes: l4Routes(ordered, backends, true) };
-      case 'TCP':
-        return { ...common, protocol: 'TCP', routes: l4Routes(ordered, backends, false) };
-      default:
-        return { ...common, protocol: 'UDP', routes: l4Routes(ordered, backends, false) };
-    }
-  }
-
-  /**
-   * Virtual hosts of an HTTP(S) listener: one per effective hostname, each with its match entries
-   * in precedence order, and a `fallback` to the next less specific hostname that covers it. A
-   * virtual host whose routes (and fallback) are those of the previous build is the previous one.
-   */
-  private virtualHosts(scope: string, attached: Attached[], backends: BackendTable, vhosts: Map<string, VhostEntry>): VirtualHost[] {
-    const byHost = new Map<string, RouteNode[]>();
-    for (const { route, hostnames } of attached) {
-      if (route.kind !== 'HTTPRoute' && route.kind !== 'GRPCRoute') continue;
-      // Every rule registers its backends, whether or not its virtual hosts are rebuilt.
-      for (const rule of route.rules) {
-        if (rule.invalid !== undefined) continue;
-        for (const [b, grpc] of this.rule(route, rule).backends) backends.add(b, grpc);
-      }
-      for (const host of hostnames) {
-        const list = byHost.get(host);
-        if (list) list.push(route);
-        else byHost.set(host, [route]);
-      }
-    }
-    const hosts = [...byHost.keys()].sort(compareHostSpecificity);
-    const known = new Set(hosts);
-    return hosts.map((hostname) => {
-      const routes = byHost.get(hostname)!;
-      const fallback = fallbackOf(hostname, known);
-      const key = `${scope}\u0000${hostname}`;
-      const previous = this.vhosts.get(key);
-      let entry: VhostEntry;
-      if (previous && previous.fallback === fallback && sameList(previous.routes, routes)) entry = previous;
-      else entry = { routes, fallback, vhost: deepFreeze(this.buildVirtualHost(hostname, routes, fallback)) };
-      vhosts.set(key, entry);
-      return entry.vhost;
-    });
-  }
-
-  private buildVirtualHost(hostname: string, routes: readonly RouteNode[], fallback: string | undefined): VirtualHost {
-    const rules = new Map<string, HttpRule>();
-    const entries: PendingEntry[] = [];
-    for (const route of routes) {
-      for (const rule of route.rules) {
-        if (rule.invalid !== undefined) continue;
-        const t = this.rule(route, rule);
-        rules.set(t.ir.id, t.ir);
-        t.matches.forEach(({ match, grpc }, matchIndex) =>
-          entries.push({ match, ...(grpc ? { grpc } : {}), route: route.source, kind: route.kind, ruleIndex: rule.index, matchIndex, ruleId: t.ir.id }),
-        );
-      }
-    }
-    entries.sort(compareEntries);
-    const ruleIds: string[] = [];
-    const index = new Map<string, number>();
-    for (const e of entries) {
-      if (!index.has(e.ruleId)) {
-        index.set(e.ruleId, ruleIds.length);
-        ruleIds.push(e.ruleId);
-      }
-    }
-    return {
-      hostname,
-      matches: entries.map((e) => ({ rule: index.get(e.ruleId)!, ...e.match })),
-      rules: ruleIds.map((id) => rules.get(id)!),
-      ...(fallback !== undefined ? { fallback } : {}),
-    };
-  }
-
-  /** The IR of one HTTP rule (a rule with a value Portway cannot serve never gets here: it is dropped, and the route says so in its status). */
-  private rule(route: RouteNode, rule: RuleNode): TranslatedRule {
+  /** The IR of one HTTP rule, with the backends it uses and its matches. */
+  rule(route: RouteNode, rule: RuleNode): TranslatedRule {
     let t = this.rules.get(rule);
     if (t === undefined) {
-      const added: (readonly [ResolvedBackend, boolean])[] = [];
-      const recorder = { add: (b: ResolvedBackend, grpc = false) => (added.push([b, grpc]), BackendTable.idOf(b, grpc)) };
+      const added: Registration[] = [];
+      const recorder = { add: (b: ResolvedBackend, grpc = false) => {
+        const id = backendId(b, grpc);
+        added.push([b, grpc, id]);
+        return id;
+      } };
       t = { ir: deepFreeze(translateRule(route, rule, recorder)), backends: added, matches: deepFreeze(translateMatches(route, rule)) };
       this.rules.set(rule, t);
     }
     return t;
   }
 
-  /** The IR of a backend, the same object for as long as its resolved target is. */
-  private backend(b: ResolvedBackend, grpc: boolean, cert: object | undefined, id: string, build: () => Backend): Backend {
-    const list = this.backends.get(b) ?? [];
+  /** The IR of a backend: the same (frozen) object for as long as its resolved target is. */
+  private intern(b: ResolvedBackend, grpc: boolean, gw: GatewayNode, id: string): Backend {
+    const cert = certKey(gw);
+    const list = this.interned.get(b) ?? [];
     const known = list.find((e) => e.grpc === grpc && e.cert === cert && e.id === id);
     if (known) return known.ir;
-    const ir = deepFreeze(build());
+    const ir = deepFreeze(backendIr(b, grpc, gw.backendClientCertificate));
     list.push({ grpc, cert, id, ir });
-    this.backends.set(b, list);
+    this.interned.set(b, list);
     return ir;
+  }
+
+  private attach(route: RouteNode, listeners: ReadonlyMap<string, ListenerState>): void {
+    for (const [key, hostnames] of hostnamesByListener(route)) listeners.get(key)?.add(route, hostnames, this);
+  }
+
+  private detach(route: RouteNode, listeners: ReadonlyMap<string, ListenerState>): void {
+    for (const key of hostnamesByListener(route).keys()) listeners.get(key)?.remove(route, this);
   }
 }
 
-/** What one build makes that the next may reuse. */
-interface BuildState {
-  vhosts: Map<string, VhostEntry>;
-  orders: Map<string, RouteNode[]>;
+/** A route's effective hostnames on each listener it attaches to (merged over its parentRefs). */
+function hostnamesByListener(route: RouteNode): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const parent of route.parents) {
+    for (const a of parent.attachments) {
+      const existing = out.get(a.listener);
+      out.set(a.listener, existing ? [...new Set([...existing, ...a.hostnames])] : [...a.hostnames]);
+    }
+  }
+  return out;
+}
+
+/** What a Gateway's translation depends on besides its routes: when it changes, the Gateway is translated anew. */
+function shapeOf(gw: GatewayNode): string {
+  return JSON.stringify([
+    gw.listeners.filter(isServable).map((l) => [l.key, l.port, l.protocol, l.hostname ?? null, l.tlsMode ?? null, l.certificates, l.frontendValidation ?? null]),
+    certKey(gw),
+  ]);
+}
+
+function certKey(gw: GatewayNode): string {
+  const c = gw.backendClientCertificate;
+  return c ? `${c.certificate}\u0000${c.privateKey}` : '';
+}
+
+type Intern = (b: ResolvedBackend, grpc: boolean, id: string) => Backend;
+
+/** One Gateway's translation state: its listeners (by key, with their port) and the backends they use. */
+class GatewayState {
+  readonly listeners = new Map<string, ListenerState>();
+  /** Servable listeners by port, ports ascending, listeners most specific hostname first. */
+  private readonly ports: { port: number; listeners: ListenerState[] }[];
+  readonly backends: BackendCounts;
+
+  constructor(
+    gw: GatewayNode,
+    readonly shape: string,
+    intern: Intern,
+  ) {
+    this.backends = new BackendCounts(intern);
+    const byPort = new Map<number, ListenerNode[]>();
+    for (const l of gw.listeners.filter(isServable)) byPort.set(l.port, [...(byPort.get(l.port) ?? []), l]);
+    this.ports = [...byPort.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([port, listeners]) => ({
+        port,
+        listeners: [...listeners]
+          .sort((a, b) => compareHostSpecificity(a.hostname, b.hostname))
+          .map((l) => {
+            const state = l.protocol === 'HTTP' || l.protocol === 'HTTPS' ? new HttpListenerState(l, this.backends) : new L4ListenerState(l, this.backends);
+            this.listeners.set(l.key, state);
+            return state;
+          }),
+      }));
+  }
+
+  config(gw: GatewayNode, cluster: string, addresses: readonly string[], translator: Translator): GatewayConfig {
+    const infra = gw.source.spec.infrastructure;
+    return {
+      apiVersion: IR_API_VERSION,
+      gateway: { namespace: gw.source.metadata.namespace ?? 'default', name: gw.source.metadata.name, generation: gw.source.metadata.generation ?? 1 },
+      cluster,
+      addresses: [...addresses],
+      ports: this.ports.map(({ port, listeners }) => ({ port, listeners: listeners.map((l) => l.ir(translator)) })),
+      backends: this.backends.record(),
+      ...(infra?.labels || infra?.annotations
+        ? { infrastructure: { labels: { ...(infra.labels ?? {}) }, annotations: { ...(infra.annotations ?? {}) } } }
+        : {}),
+    };
+  }
+}
+
+/**
+ * The backends a Gateway's routes use, counted per use, so that routes can come and go. The
+ * table lists them by id; it is the previous (frozen) table when no backend came, went or changed.
+ */
+class BackendCounts {
+  private readonly entries = new Map<string, { count: number; ir: Backend | undefined; sources: Map<ResolvedBackend, { count: number; ir: Backend }> }>();
+  private table: Record<string, Backend> | undefined;
+
+  constructor(private readonly intern: Intern) {}
+
+  add([b, grpc, id]: Registration): void {
+    let e = this.entries.get(id);
+    if (!e) this.entries.set(id, (e = { count: 0, ir: undefined, sources: new Map() }));
+    e.count++;
+    let s = e.sources.get(b);
+    if (!s) e.sources.set(b, (s = { count: 0, ir: this.intern(b, grpc, id) }));
+    s.count++;
+    if (e.ir === undefined) {
+      e.ir = s.ir;
+      this.table = undefined;
+    }
+  }
+
+  remove([b, , id]: Registration): void {
+    const e = this.entries.get(id);
+    const s = e?.sources.get(b);
+    if (!e || !s) return;
+    e.count--;
+    if (--s.count === 0) {
+      e.sources.delete(b);
+      // Every target of one id has the same content (the same Service port in one graph); a
+      // newer one takes over when the one the table shows goes.
+      if (e.ir === s.ir) {
+        e.ir = e.sources.values().next().value?.ir;
+        this.table = undefined;
+      }
+    }
+    if (e.count === 0) {
+      this.entries.delete(id);
+      this.table = undefined;
+    }
+  }
+
+  record(): Record<string, Backend> {
+    if (this.table === undefined) {
+      const table: Record<string, Backend> = {};
+      for (const id of [...this.entries.keys()].sort()) table[id] = this.entries.get(id)!.ir!;
+      this.table = deepFreeze(table);
+    }
+    return this.table;
+  }
+}
+
+interface ListenerState {
+  add(route: RouteNode, hostnames: readonly string[], translator: Translator): void;
+  remove(route: RouteNode, translator: Translator): void;
+  /** The listener's IR: the previous (frozen) one when nothing changed. */
+  ir(translator: Translator): Listener;
+}
+
+/** Name, hostname and TLS of a listener's IR. */
+function listenerCommon(l: ListenerNode) {
+  return {
+    common: { name: l.key, ...(l.hostname !== undefined ? { hostname: l.hostname } : {}) },
+    tls: {
+      certificates: l.certificates.map((c) => ({ certificate: c.certificate, privateKey: c.privateKey })),
+      ...(l.frontendValidation ? { clientValidation: l.frontendValidation } : {}),
+    },
+  };
+}
+
+/**
+ * An HTTP(S) listener: one virtual host per effective hostname, each with its match entries in
+ * precedence order (a total order, so the routes' order does not matter), and a `fallback` to the
+ * next less specific hostname that covers it. Hostnames are kept most specific first.
+ */
+class HttpListenerState implements ListenerState {
+  private readonly hosts = new Map<string, Set<RouteNode>>();
+  private readonly routes = new Map<RouteNode, readonly string[]>();
+  private readonly built = new Map<string, VirtualHost>();
+  private readonly fallbacks = new Map<string, string | undefined>();
+  private readonly order: string[] = [];
+  private readonly dirty = new Set<string>();
+  /** A wildcard (or "*") came or went: every fallback is looked at again. */
+  private wildcardsChanged = false;
+  private changed = true;
+  private last: Listener | undefined;
+
+  constructor(
+    private readonly node: ListenerNode,
+    private readonly backends: BackendCounts,
+  ) {}
+
+  add(route: RouteNode, hostnames: readonly string[], translator: Translator): void {
+    if (route.kind !== 'HTTPRoute' && route.kind !== 'GRPCRoute') return;
+    this.routes.set(route, hostnames);
+    // Every rule registers its backends once per listener.
+    for (const rule of route.rules) if (rule.invalid === undefined) for (const r of translator.rule(route, rule).backends) this.backends.add(r);
+    for (const h of hostnames) {
+      let set = this.hosts.get(h);
+      if (!set) {
+        this.hosts.set(h, (set = new Set()));
+        this.order.splice(insertionPoint(this.order, h), 0, h);
+        if (h === '*' || isWildcard(h)) this.wildcardsChanged = true;
+      }
+      set.add(route);
+      this.dirty.add(h);
+    }
+    this.changed = true;
+  }
+
+  remove(route: RouteNode, translator: Translator): void {
+    const hostnames = this.routes.get(route);
+    if (!hostnames) return;
+    this.routes.delete(route);
+    for (const rule of route.rules) if (rule.invalid === undefined) for (const r of translator.rule(route, rule).backends) this.backends.remove(r);
+    for (const h of hostnames) {
+      const set = this.hosts.get(h)!;
+      set.delete(route);
+      if (set.size === 0) {
+        this.hosts.delete(h);
+        this.order.splice(this.order.indexOf(h), 1);
+        this.built.delete(h);
+        this.fallbacks.delete(h);
+        this.dirty.delete(h);
+        if (h === '*' || isWildcard(h)) this.wildcardsChanged = true;
+      } else {
+        this.dirty.add(h);
+      }
+    }
+    this.changed = true;
+  }
+
+  ir(translator: Translator): Listener {
+    if (!this.changed && this.last) return this.last;
+    // A wildcard (or "*") that came or went may change the fallback of any hostname it covers.
+    if (this.wildcardsChanged) {
+      for (const h of this.order) if (!this.fallbacks.has(h) || this.fallbacks.get(h) !== fallbackOf(h, this.hosts)) this.dirty.add(h);
+      this.wildcardsChanged = false;
+    }
+    for (const h of this.dirty) {
+      const fallback = fallbackOf(h, this.hosts);
+      this.fallbacks.set(h, fallback);
+      this.built.set(h, deepFreeze(buildVirtualHost(h, this.hosts.get(h)!, fallback, translator)));
+    }
+    this.dirty.clear();
+    const { common, tls } = listenerCommon(this.node);
+    const virtualHosts = this.order.map((h) => this.built.get(h)!);
+    this.last = deepFreeze(this.node.protocol === 'HTTPS' ? { ...common, protocol: 'HTTPS', tls, virtualHosts } : { ...common, protocol: 'HTTP', virtualHosts });
+    this.changed = false;
+    return this.last;
+  }
+}
+
+/** Where `h` goes in hostnames kept in `compareHostSpecificity` order. */
+function insertionPoint(order: readonly string[], h: string): number {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareHostSpecificity(order[mid], h) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function buildVirtualHost(hostname: string, routes: Iterable<RouteNode>, fallback: string | undefined, translator: Translator): VirtualHost {
+  const rules = new Map<string, HttpRule>();
+  const entries: PendingEntry[] = [];
+  for (const route of routes) {
+    for (const rule of route.rules) {
+      if (rule.invalid !== undefined) continue;
+      const t = translator.rule(route, rule);
+      rules.set(t.ir.id, t.ir);
+      t.matches.forEach(({ match, grpc }, matchIndex) =>
+        entries.push({ match, ...(grpc ? { grpc } : {}), route: route.source, kind: route.kind, ruleIndex: rule.index, matchIndex, ruleId: t.ir.id }),
+      );
+    }
+  }
+  entries.sort(compareEntries);
+  const ruleIds: string[] = [];
+  const index = new Map<string, number>();
+  for (const e of entries) {
+    if (!index.has(e.ruleId)) {
+      index.set(e.ruleId, ruleIds.length);
+      ruleIds.push(e.ruleId);
+    }
+  }
+  return {
+    hostname,
+    matches: entries.map((e) => ({ rule: index.get(e.ruleId)!, ...e.match })),
+    rules: ruleIds.map((id) => rules.get(id)!),
+    ...(fallback !== undefined ? { fallback } : {}),
+  };
+}
+
+/**
+ * The next less specific hostname of the listener that covers every request `hostname` would
+ * get: the wildcard with the longest suffix of it, else "*". (Wildcards are ordered by their
+ * number of labels, so walking the suffixes from the longest finds the most specific first.)
+ */
+function fallbackOf(hostname: string, hosts: ReadonlyMap<string, unknown>): string | undefined {
+  const base = isWildcard(hostname) ? hostname.slice(2) : hostname;
+  for (let dot = base.indexOf('.'); dot >= 0; dot = base.indexOf('.', dot + 1)) {
+    const w = `*${base.slice(dot)}`;
+    if (w !== hostname && hosts.has(w)) return w;
+  }
+  return hostname !== '*' && hosts.has('*') ? '*' : undefined;
 }
 
 const KIND_ORDER: Record<string, number> = { HTTPRoute: 0, GRPCRoute: 1, TLSRoute: 2, TCPRoute: 3, UDPRoute: 4 };
@@ -269,51 +405,72 @@ function compareRoutes(a: RouteNode, b: RouteNode): number {
   return compareCreation(a.source, b.source) || (KIND_ORDER[a.kind] ?? 9) - (KIND_ORDER[b.kind] ?? 9);
 }
 
-/** Merges two lists sorted by `compareRoutes`. */
-function mergeSorted(a: readonly RouteNode[], b: readonly RouteNode[]): RouteNode[] {
-  if (b.length === 0) return [...a];
-  const out: RouteNode[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) out.push(compareRoutes(b[j]!, a[i]!) < 0 ? b[j++]! : a[i++]!);
-  while (i < a.length) out.push(a[i++]!);
-  while (j < b.length) out.push(b[j++]!);
-  return out;
-}
+/** A TLS, TCP or UDP listener: its routes, served oldest first. */
+class L4ListenerState implements ListenerState {
+  private readonly routes = new Map<RouteNode, { hostnames: readonly string[]; registrations: Registration[] }>();
+  private last: Listener | undefined;
 
-/** The same routes in the same order. */
-function sameList(a: readonly RouteNode[], b: readonly RouteNode[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+  constructor(
+    private readonly node: ListenerNode,
+    private readonly backends: BackendCounts,
+  ) {}
 
-/**
- * The next less specific hostname of the listener that covers every request `hostname` would
- * get: the wildcard with the longest suffix of it, else "*". (Wildcards are ordered by their
- * number of labels, so walking the suffixes from the longest finds the most specific first.)
- */
-function fallbackOf(hostname: string, hosts: ReadonlySet<string>): string | undefined {
-  const base = isWildcard(hostname) ? hostname.slice(2) : hostname;
-  for (let dot = base.indexOf('.'); dot >= 0; dot = base.indexOf('.', dot + 1)) {
-    const w = `*${base.slice(dot)}`;
-    if (w !== hostname && hosts.has(w)) return w;
+  add(route: RouteNode, hostnames: readonly string[]): void {
+    if (route.kind === 'HTTPRoute' || route.kind === 'GRPCRoute') return;
+    const registrations: Registration[] = [];
+    for (const rule of route.rules) {
+      if (rule.invalid !== undefined) continue;
+      for (const b of rule.backendRefs) if (b.backend && !b.backend.unusable) registrations.push([b.backend, false, backendId(b.backend)]);
+    }
+    registrations.forEach((r) => this.backends.add(r));
+    this.routes.set(route, { hostnames, registrations });
+    this.last = undefined;
   }
-  return hostname !== '*' && hosts.has('*') ? '*' : undefined;
+
+  remove(route: RouteNode): void {
+    const known = this.routes.get(route);
+    if (!known) return;
+    known.registrations.forEach((r) => this.backends.remove(r));
+    this.routes.delete(route);
+    this.last = undefined;
+  }
+
+  ir(): Listener {
+    if (this.last) return this.last;
+    const l = this.node;
+    const { common, tls } = listenerCommon(l);
+    const ordered = [...this.routes.keys()].sort(compareRoutes);
+    const routes = (sni: boolean) => l4Routes(ordered, (r) => this.routes.get(r)!.hostnames, sni);
+    let ir: Listener;
+    switch (l.protocol) {
+      case 'TLS':
+        ir =
+          l.tlsMode === 'Passthrough'
+            ? { ...common, protocol: 'TLS', mode: 'Passthrough', routes: routes(true) }
+            : { ...common, protocol: 'TLS', mode: 'Terminate', tls, routes: routes(true) };
+        break;
+      case 'TCP':
+        ir = { ...common, protocol: 'TCP', routes: routes(false) };
+        break;
+      default:
+        ir = { ...common, protocol: 'UDP', routes: routes(false) };
+    }
+    this.last = deepFreeze(ir);
+    return this.last;
+  }
 }
 
-function l4Routes(attached: Attached[], backends: BackendTable, sni: boolean): L4Route[] {
+function l4Routes(ordered: readonly RouteNode[], hostnamesOf: (r: RouteNode) => readonly string[], sni: boolean): L4Route[] {
   const out: L4Route[] = [];
-  for (const { route, hostnames } of attached) {
-    if (route.kind === 'HTTPRoute' || route.kind === 'GRPCRoute') continue;
+  for (const route of ordered) {
     const ns = route.source.metadata.namespace ?? 'default';
     route.rules.forEach((rule) => {
       if (rule.invalid !== undefined) return;
       out.push({
         id: `${route.kind}/${ns}/${route.source.metadata.name}/${rule.index}`,
         route: { kind: route.kind as 'TLSRoute' | 'TCPRoute' | 'UDPRoute', namespace: ns, name: route.source.metadata.name, rule: rule.index },
-        hostnames: sni ? hostnames.filter((h) => h !== '*') : [],
-        backends: rule.backendRefs.map((b) => ({ backend: b.backend && !b.backend.unusable ? backends.add(b.backend) : null, weight: b.weight })),
+        hostnames: sni ? hostnamesOf(route).filter((h) => h !== '*') : [],
+        backends: rule.backendRefs.map((b) => ({ backend: b.backend && !b.backend.unusable ? backendId(b.backend) : null, weight: b.weight })),
       });
     });
   }
