@@ -3,7 +3,7 @@ import type { Ack, Bus, ConfigKey, ConfigPin, ConfigPinStore, Heartbeat, Unsubsc
 import { assignAddresses, buildGraph, programmedInvalid, type Condition, type Graph, type GatewayNode } from '@portway/graph';
 import { configHash, type GatewayConfig } from '@portway/ir';
 import type { ResourceSource, SourceError, SourceState } from '@portway/provider-file';
-import { prepareStatus, type StatusUpdate } from '@portway/status';
+import { StatusPreparer, type StatusUpdate } from '@portway/status';
 import { translate } from '@portway/translate';
 import { AgentDirectory, agentId, type AgentRecord } from './agent-directory.js';
 import type { Log } from './log.js';
@@ -80,6 +80,7 @@ const RETRY_MAX_MS = 15_000;
  */
 export class Controller {
   readonly statusStore = new StatusStore();
+  private readonly statusPreparer = new StatusPreparer();
   private readonly tracker: ProgrammedTracker;
   private readonly directory: AgentDirectory | undefined;
   private state: SourceState | undefined;
@@ -393,7 +394,7 @@ export class Controller {
     const hub = this.directory !== undefined;
     const addresses = hub ? this.agentAddresses(graph) : this.addresses;
     const accepted = graph.gateways.filter((g) => g.accepted).map((g) => g.key);
-    const updates: StatusUpdate[] = prepareStatus({
+    const updates: StatusUpdate[] = this.statusPreparer.prepare({
       graph,
       controllerName: this.options.controllerName,
       supportedFeatures: this.options.supportedFeatures,

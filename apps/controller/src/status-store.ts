@@ -25,8 +25,8 @@ export class StatusStore {
   private readonly listeners = new Set<(changed: readonly StatusUpdate[], removed: readonly string[]) => void>();
 
   /** Current statuses by "Kind/namespace/name" (the `previous` input of status preparation). */
-  previous(): Record<string, unknown> {
-    return Object.fromEntries(this.statuses);
+  previous(): ReadonlyMap<string, unknown> {
+    return this.statuses;
   }
 
   /**
@@ -40,7 +40,8 @@ export class StatusStore {
     const changed: StatusUpdate[] = [];
     for (const u of updates) {
       const k = statusKey(u.kind, u.namespace, u.name);
-      const h = canonicalJson(u.status);
+      // A status prepared earlier and reused as is (same object) has the same hash.
+      const h = this.statuses.get(k) === u.status ? this.hashes.get(k)! : canonicalJson(u.status);
       next.set(k, u.status);
       hashes.set(k, h);
       if (this.hashes.get(k) !== h) changed.push(u);

@@ -191,26 +191,35 @@ function attach(
  * shared with an earlier build, so none is changed in place).
  */
 function resolveHttpGrpcConflicts(routes: readonly RouteNode[]): RouteNode[] {
-  const byListener = new Map<string, { route: RouteNode; parent: ParentNode; hostnames: string[] }[]>();
+  // Only listeners carrying both kinds can conflict (the usual listener has one kind): find them first.
   const kinds = new Map<string, string>();
   const mixed = new Set<string>();
   for (const route of routes) {
     if (route.kind !== 'HTTPRoute' && route.kind !== 'GRPCRoute') continue;
     for (const parent of route.parents) {
       for (const a of parent.attachments) {
-        const list = byListener.get(a.listener) ?? [];
-        list.push({ route, parent, hostnames: a.hostnames });
-        byListener.set(a.listener, list);
         const kind = kinds.get(a.listener);
         if (kind === undefined) kinds.set(a.listener, route.kind);
         else if (kind !== route.kind) mixed.add(a.listener);
       }
     }
   }
+  if (mixed.size === 0) return [...routes];
+  const byListener = new Map<string, { route: RouteNode; parent: ParentNode; hostnames: string[] }[]>();
+  for (const route of routes) {
+    if (route.kind !== 'HTTPRoute' && route.kind !== 'GRPCRoute') continue;
+    for (const parent of route.parents) {
+      for (const a of parent.attachments) {
+        if (!mixed.has(a.listener)) continue;
+        const list = byListener.get(a.listener) ?? [];
+        list.push({ route, parent, hostnames: a.hostnames });
+        byListener.set(a.listener, list);
+      }
+    }
+  }
   const losers = new Map<ParentNode, { listeners: Set<string>; winner: RouteNode }>();
   // Only listeners carrying both kinds can conflict (the usual listener has one kind).
   for (const [listener, entries] of byListener) {
-    if (!mixed.has(listener)) continue;
     const ordered = [...entries].sort((a, b) => compareCreation(a.route.source, b.route.source));
     const kept: typeof ordered = [];
     for (const e of ordered) {
@@ -278,10 +287,17 @@ function countAttachedRoutes(routes: readonly RouteNode[], gateways: readonly Ga
   for (const g of gateways) for (const l of g.listeners) listeners.set(l.key, l);
   for (const s of sets) for (const l of s.listeners) listeners.set(l.key, l);
   for (const r of routes) {
-    const keys = new Set(r.parents.flatMap((p) => p.attachments.map((a) => a.listener)));
-    for (const k of keys) {
-      const l = listeners.get(k);
-      if (l) l.attachedRoutes++;
+    // Each listener once per route, whatever the number of parentRefs reaching it.
+    let first: string | undefined;
+    let seen: Set<string> | undefined;
+    for (const p of r.parents) {
+      for (const a of p.attachments) {
+        if (first === undefined) first = a.listener;
+        else if (a.listener === first || seen?.has(a.listener)) continue;
+        else (seen ??= new Set()).add(a.listener);
+        const l = listeners.get(a.listener);
+        if (l) l.attachedRoutes++;
+      }
     }
   }
 }

@@ -87,8 +87,9 @@ export interface StatusWriter {
  * as updates: what a new leader hands to `apply` to bring the cluster up to date (only differences
  * are written).
  */
-export function updatesFromStatusMap(statuses: Readonly<Record<string, unknown>>): StatusUpdate[] {
-  return Object.entries(statuses).map(([key, status]) => {
+export function updatesFromStatusMap(statuses: ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>): StatusUpdate[] {
+  const entries = statuses instanceof Map ? [...statuses.entries()] : Object.entries(statuses);
+  return entries.map(([key, status]) => {
     const [kind, namespace, ...rest] = key.split('/');
     return { kind: kind!, ...(namespace ? { namespace } : {}), name: rest.join('/'), status: status as Record<string, unknown> };
   });

@@ -1,4 +1,4 @@
-import type { Condition, Graph, ListenerNode } from '@portway/graph';
+import type { Condition, Graph, ListenerNode, RouteNode } from '@portway/graph';
 import * as cond from '@portway/graph';
 
 /** A condition as written to status. */
@@ -26,7 +26,7 @@ export interface PrepareStatusInput {
   /** Programmed state per Gateway key; a Gateway absent here is Pending. */
   programmed: Readonly<Record<string, GatewayProgrammedInput>>;
   /** Current status of each object, by "Kind/namespace/name", to keep lastTransitionTime and foreign route parents. */
-  previous: Readonly<Record<string, unknown>>;
+  previous: Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>;
   /** RFC 3339 time used for conditions whose status changed. */
   now: string;
 }
@@ -48,6 +48,45 @@ export const statusKey = (kind: string, namespace: string | undefined, name: str
  * `lastTransitionTime` that only moves when a condition's status changes.
  */
 export function prepareStatus(input: PrepareStatusInput): StatusUpdate[] {
+  return new StatusPreparer().prepare(input);
+}
+
+/** A route's status as prepared last time (and its key). */
+interface RouteMemo {
+  readonly key: string;
+  readonly update: StatusUpdate;
+}
+
+/**
+ * Prepares status build after build, reusing the status of every route whose node is the same
+ * (a `GraphBuilder` keeps the nodes of unchanged routes) while its current status is the one
+ * prepared last time: then nothing in it can differ (conditions, generation and transition
+ * times are the same). The result equals `prepareStatus`'s; reused statuses are the same objects,
+ * which lets a status store skip comparing them.
+ */
+export class StatusPreparer {
+  private readonly routes = new WeakMap<RouteNode, RouteMemo>();
+
+  prepare(input: PrepareStatusInput): StatusUpdate[] {
+    const out = prepareNonRoutes(input);
+    const previous = input.previous;
+    const get = previous instanceof Map ? (k: string) => previous.get(k) : (k: string) => (previous as Readonly<Record<string, unknown>>)[k];
+    for (const r of input.graph.routes) {
+      const memo = this.routes.get(r);
+      if (memo !== undefined && get(memo.key) === memo.update.status) {
+        out.push(memo.update);
+        continue;
+      }
+      const update = routeStatus(input, r);
+      this.routes.set(r, { key: statusKey(r.kind, r.source.metadata.namespace, r.source.metadata.name), update });
+      out.push(update);
+    }
+    return out;
+  }
+}
+
+/** Everything but routes (a few objects: prepared anew each time). */
+function prepareNonRoutes(input: PrepareStatusInput): StatusUpdate[] {
   const out: StatusUpdate[] = [];
   const stamp = (kind: string, o: { metadata: { namespace?: string; name: string; generation?: number } }, conds: Condition[], previousConds?: unknown) =>
     stampConditions(conds, o.metadata.generation ?? 1, (previousConds as StatusCondition[] | undefined) ?? previousOf(input, kind, o)?.conditions, input.now);
@@ -146,30 +185,31 @@ export function prepareStatus(input: PrepareStatusInput): StatusUpdate[] {
     });
   }
 
-  for (const r of input.graph.routes) {
-    const prev = previousOf(input, r.kind, r.source);
-    const prevParents = (prev?.parents as RouteParentStatus[] | undefined) ?? [];
-    const ours: RouteParentStatus[] = r.parents.map((p) => {
-      const parentRef = {
-        group: p.ref.group,
-        kind: p.ref.kind,
-        namespace: p.ref.namespace,
-        name: p.ref.name,
-        ...(p.ref.sectionName !== undefined ? { sectionName: p.ref.sectionName } : {}),
-        ...(p.ref.port !== undefined ? { port: p.ref.port } : {}),
-      };
-      const previousEntry = prevParents.find((pp) => pp.controllerName === input.controllerName && sameParentRef(pp.parentRef, parentRef));
-      return {
-        parentRef,
-        controllerName: input.controllerName,
-        conditions: stampConditions(p.conditions, r.source.metadata.generation ?? 1, previousEntry?.conditions, input.now),
-      };
-    });
-    // Parent statuses written by other controllers are kept as they are.
-    const foreign = prevParents.filter((pp) => pp.controllerName !== input.controllerName);
-    out.push({ kind: r.kind, namespace: r.source.metadata.namespace, name: r.source.metadata.name, status: { parents: [...foreign, ...ours] } });
-  }
   return out;
+}
+
+function routeStatus(input: PrepareStatusInput, r: RouteNode): StatusUpdate {
+  const prev = previousOf(input, r.kind, r.source);
+  const prevParents = (prev?.parents as RouteParentStatus[] | undefined) ?? [];
+  const ours: RouteParentStatus[] = r.parents.map((p) => {
+    const parentRef = {
+      group: p.ref.group,
+      kind: p.ref.kind,
+      namespace: p.ref.namespace,
+      name: p.ref.name,
+      ...(p.ref.sectionName !== undefined ? { sectionName: p.ref.sectionName } : {}),
+      ...(p.ref.port !== undefined ? { port: p.ref.port } : {}),
+    };
+    const previousEntry = prevParents.find((pp) => pp.controllerName === input.controllerName && sameParentRef(pp.parentRef, parentRef));
+    return {
+      parentRef,
+      controllerName: input.controllerName,
+      conditions: stampConditions(p.conditions, r.source.metadata.generation ?? 1, previousEntry?.conditions, input.now),
+    };
+  });
+  // Parent statuses written by other controllers are kept as they are.
+  const foreign = prevParents.filter((pp) => pp.controllerName !== input.controllerName);
+  return { kind: r.kind, namespace: r.source.metadata.namespace, name: r.source.metadata.name, status: { parents: [...foreign, ...ours] } };
 }
 
 interface AncestorStatus {
@@ -193,7 +233,8 @@ function previousOf(
   kind: string,
   o: { metadata: { namespace?: string; name: string } },
 ): Record<string, unknown> & { conditions?: StatusCondition[] } | undefined {
-  return input.previous[statusKey(kind, o.metadata.namespace, o.metadata.name)] as never;
+  const k = statusKey(kind, o.metadata.namespace, o.metadata.name);
+  return (input.previous instanceof Map ? input.previous.get(k) : (input.previous as Readonly<Record<string, unknown>>)[k]) as never;
 }
 
 function gatewayProgrammed(input: PrepareStatusInput, key: string, accepted: boolean): Condition {

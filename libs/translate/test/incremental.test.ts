@@ -2,7 +2,8 @@
  * The incremental pipeline (GraphBuilder + Translator, as the controller runs them build after
  * build) must give exactly what a fresh buildGraph + translate gives, for every golden case and
  * after every object of it is removed, put back, or replaced by an equal copy; and it must reuse
- * what did not change.
+ * what did not change. Status prepared build after build (StatusPreparer) equals a fresh
+ * preparation too.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { SNAPSHOT_KINDS, type Snapshot } from '@portway/api';
 import { assignAddresses, buildGraph, expandAddressPool, GraphBuilder, type GraphOptions } from '@portway/graph';
 import type { VirtualHost } from '@portway/ir';
+import { prepareStatus, statusKey, StatusPreparer, type PrepareStatusInput } from '@portway/status';
 import { translate, Translator } from '../src/index.js';
 import { loadObjects } from './load-objects.js';
 
@@ -39,6 +41,8 @@ describe('incremental graph and translation', () => {
       const snapshot = loadObjects(`${base}\n---\n${readFileSync(join(dir, file), 'utf8')}`, file);
       const builder = new GraphBuilder(options);
       const translator = new Translator();
+      const preparer = new StatusPreparer();
+      let statuses = new Map<string, unknown>();
       const step = (s: Snapshot) => {
         const graph = builder.build(s);
         const { addresses } = assignAddresses(graph.gateways, pool);
@@ -46,13 +50,21 @@ describe('incremental graph and translation', () => {
         const expected = fresh(s);
         expect(graph).toEqual(expected.graph);
         expect(configs).toEqual(expected.configs);
-        return { graph, configs };
+        const input: PrepareStatusInput = { graph, controllerName: options.controllerName, supportedFeatures: [], addresses: {}, addressProblems: {}, programmed: {}, previous: statuses, now: '2026-01-01T00:00:00Z' };
+        const updates = preparer.prepare(input);
+        expect(updates).toEqual(prepareStatus({ ...input, previous: Object.fromEntries(statuses) }));
+        statuses = new Map(updates.map((u) => [statusKey(u.kind, u.namespace, u.name), u.status]));
+        return { graph, configs, updates };
       };
       step(snapshot);
       // The same snapshot again: every route node is reused, and so is every virtual host.
       const first = step(snapshot);
       const again = step(snapshot);
       expect(builder.lastBuild.reused).toBe(builder.lastBuild.routes);
+      // Route statuses of unchanged routes are reused as they are.
+      const routeStatus = (u: { kind: string }) => u.kind.endsWith('Route');
+      const firstRoutes = first.updates.filter(routeStatus);
+      again.updates.filter(routeStatus).forEach((u, i) => expect(u).toBe(firstRoutes[i]));
       const vhosts = (c: typeof again.configs) => c.flatMap((g) => g.ports.flatMap((p) => p.listeners.flatMap((l) => ('virtualHosts' in l ? l.virtualHosts : []))));
       const before = vhosts(first.configs);
       vhosts(again.configs).forEach((vh: VirtualHost, i) => expect(vh).toBe(before[i]));
