@@ -105,6 +105,13 @@ export const EndpointSchema = Type.Object({
   port: Port,
   /** Cluster the endpoint lives in (multi-cluster); absent means the local cluster. */
   cluster: Type.Optional(Str),
+  /**
+   * Reach the endpoint through its cluster's east-west gateway (an agent's mutual-TLS listener
+   * at this address and port) rather than directly. Absent: dialed directly (flat network). The
+   * translator fills it for endpoints of clusters configured with a gateway; not supported for
+   * UDP (such endpoints are not used by UDP routes).
+   */
+  via: Type.Optional(Type.Object({ address: Str, port: Port })),
   zone: Type.Optional(Str),
   /** EndpointSlice `conditions.ready` (absent counts as ready). */
   ready: Type.Boolean(),
