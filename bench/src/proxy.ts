@@ -138,6 +138,7 @@ async function main(): Promise<void> {
     figures[`portway_vs_haproxy${sfx}`] = ratio(pw?.rps, get('haproxy', workers)?.rps);
     figures[`portway_vs_fastify${sfx}`] = ratio(pw?.rps, get('fastify', workers)?.rps);
     figures[`portway_vs_http_proxy${sfx}`] = ratio(pw?.rps, get('http-proxy', workers)?.rps);
+    figures[`portway_vs_bare_node${sfx}`] = ratio(pw?.rps, get('node-bare', workers)?.rps);
     figures[`p99_vs_nginx${sfx}`] = ratio(pw?.p99Ms, get('nginx', workers)?.p99Ms);
     for (const s of summaries.filter((x) => x.workers === workers)) {
       figures[`rps_${s.target.replace(/-/g, '_')}${sfx}`] = Math.round(s.rps);
