@@ -20,4 +20,5 @@ export {
   heartbeatSubject,
   type EndpointKey,
 } from './keys.js';
-export { portwayNatsServerConfig, hubPermissions, agentPermissions, type PortwayNatsServerOptions, type NatsUser, type NatsPermissions } from './server-config.js';
+export { portwayNatsServerConfig, hubPermissions, agentPermissions, type PortwayNatsServerOptions, type NatsUser, type NatsPermissions, type LeafnodeListenerOptions } from './server-config.js';
+export { portwaySpokeNatsServerConfig, DEFAULT_HUB_DOMAIN, type SpokeNatsServerOptions } from './leafnode-config.js';

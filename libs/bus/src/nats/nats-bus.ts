@@ -55,6 +55,12 @@ export interface NatsBusOptions extends NatsConnectOptions {
   onError?: (error: unknown) => void;
   /** Timeout of JetStream requests (ms). Default 10 s. */
   requestTimeoutMs?: number;
+  /**
+   * JetStream domain that holds the buckets, when it is not the server's own: an agent connected
+   * to its spoke's leafnode server reaches the hub's buckets through the hub's domain (see
+   * `leafnode-config.ts`). Unset: the JetStream of the connected server's account.
+   */
+  jetstreamDomain?: string;
 }
 
 /** Counters of what the bus wrote and read (tests, metrics). */
@@ -141,7 +147,7 @@ export class NatsBus implements Bus, ConfigPinStore {
     const nc = await connectNats(options);
     const manage = options.manageBuckets ?? false;
     try {
-      const js = jetstream(nc, { timeout: options.requestTimeoutMs ?? 10_000, checkAPI: manage });
+      const js = jetstream(nc, { timeout: options.requestTimeoutMs ?? 10_000, checkAPI: manage, ...(options.jetstreamDomain ? { domain: options.jetstreamDomain } : {}) });
       const kvm = new Kvm(js);
       let configKv: KV;
       let endpointsKv: KV;

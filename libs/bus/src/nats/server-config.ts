@@ -40,8 +40,14 @@ export interface PortwayNatsServerOptions {
   host?: string;
   port?: number;
   serverName?: string;
-  /** JetStream storage. */
-  jetstream: { storeDir: string; maxMemoryBytes?: number; maxFileBytes?: number };
+  /**
+   * JetStream storage. `domain` names this server's JetStream domain: required when leafnode
+   * servers with JetStream of their own connect (each side needs its own domain), and what the
+   * agents behind them pass as `jetstreamDomain` to reach the buckets.
+   */
+  jetstream: { storeDir: string; maxMemoryBytes?: number; maxFileBytes?: number; domain?: string };
+  /** Leafnode listener for the spoke servers (see `leafnode-config.ts`): one user per spoke cluster, bound to Portway's account. */
+  leafnodes?: LeafnodeListenerOptions;
   /** TLS for client connections: server certificate, and client certificates checked when `verifyClients`. */
   tls?: { certFile: string; keyFile: string; caFile?: string; verifyClients?: boolean; timeoutSeconds?: number };
   /** Account holding Portway's buckets and subjects. Default "PORTWAY". */
@@ -54,6 +60,17 @@ export interface PortwayNatsServerOptions {
   maxPayloadBytes?: number;
 }
 
+/** Where the hub accepts the leafnode connections of spoke servers. */
+export interface LeafnodeListenerOptions {
+  host?: string;
+  /** Default 7422 (the NATS leafnode port). */
+  port?: number;
+  /** One user per spoke cluster's leafnode server. */
+  users: (NatsUser & { cluster: string })[];
+  /** TLS of the leafnode listener (server certificate; spoke certificates checked when `verifyClients`). */
+  tls?: { certFile: string; keyFile: string; caFile?: string; verifyClients?: boolean; timeoutSeconds?: number };
+}
+
 /** Permissions of the hub: everything under Portway's buckets and subjects, and the JetStream API of its account. */
 export function hubPermissions(): NatsPermissions {
   return {
@@ -63,16 +80,22 @@ export function hubPermissions(): NatsPermissions {
   };
 }
 
-/** Permissions of the agents of one cluster (see the module comment). */
-export function agentPermissions(cluster: string): NatsPermissions {
+/**
+ * Permissions of the agents of one cluster (see the module comment). With `jetstreamDomain` (an
+ * agent behind a spoke's leafnode server, reaching the hub's buckets in the hub's domain) the same
+ * JetStream requests are granted under `$JS.<domain>.API`, KV puts included (a KV opened in another
+ * domain writes through the domain's API prefix).
+ */
+export function agentPermissions(cluster: string, jetstreamDomain?: string): NatsPermissions {
   const c = encodeToken(cluster);
+  const api = jetstreamDomain ? `$JS.${jetstreamDomain}.API` : '$JS.API';
   return {
     publish: {
       allow: [
-        `$JS.API.CONSUMER.CREATE.${CONFIG_STREAM}.*.$KV.${CONFIG_BUCKET}.${c}.>`,
-        `$JS.API.DIRECT.GET.${CONFIG_STREAM}.$KV.${CONFIG_BUCKET}.${c}.>`,
-        `$JS.API.DIRECT.GET.${ENDPOINTS_STREAM}.$KV.${ENDPOINTS_BUCKET}.${c}.>`,
-        `$KV.${ENDPOINTS_BUCKET}.${c}.>`,
+        `${api}.CONSUMER.CREATE.${CONFIG_STREAM}.*.$KV.${CONFIG_BUCKET}.${c}.>`,
+        `${api}.DIRECT.GET.${CONFIG_STREAM}.$KV.${CONFIG_BUCKET}.${c}.>`,
+        `${api}.DIRECT.GET.${ENDPOINTS_STREAM}.$KV.${ENDPOINTS_BUCKET}.${c}.>`,
+        jetstreamDomain ? `${api}.$KV.${ENDPOINTS_BUCKET}.${c}.>` : `$KV.${ENDPOINTS_BUCKET}.${c}.>`,
         `${ACK_SUBJECT}.${c}.>`,
         `${HEARTBEAT_SUBJECT}.${c}.>`,
       ],
@@ -84,12 +107,16 @@ export function agentPermissions(cluster: string): NatsPermissions {
 
 /** The server configuration (JSON text). */
 export function portwayNatsServerConfig(options: PortwayNatsServerOptions): string {
-  const names = [...options.hub, ...options.agents].map((u) => u.user);
+  const leafUsers = options.leafnodes?.users ?? [];
+  const names = [...options.hub, ...options.agents, ...leafUsers].map((u) => u.user);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate !== undefined) throw new Error(`NATS user "${duplicate}" is listed twice`);
-  for (const u of [...options.hub, ...options.agents]) {
+  for (const u of [...options.hub, ...options.agents, ...leafUsers]) {
     if (!u.user || !u.password) throw new Error(`NATS user "${u.user}" needs a name and a password`);
   }
+  if (options.jetstream.domain !== undefined) assertDomain(options.jetstream.domain);
+  if (options.leafnodes && options.jetstream.domain === undefined) throw new Error('a leafnode listener needs a JetStream domain (jetstream.domain): the spoke servers run JetStream domains of their own');
+  const account = options.account ?? 'PORTWAY';
   const config: Record<string, unknown> = {
     listen: `${options.host ?? '0.0.0.0'}:${options.port ?? 4222}`,
     ...(options.serverName ? { server_name: options.serverName } : {}),
@@ -98,9 +125,10 @@ export function portwayNatsServerConfig(options: PortwayNatsServerOptions): stri
       store_dir: options.jetstream.storeDir,
       ...(options.jetstream.maxMemoryBytes !== undefined ? { max_memory_store: options.jetstream.maxMemoryBytes } : {}),
       ...(options.jetstream.maxFileBytes !== undefined ? { max_file_store: options.jetstream.maxFileBytes } : {}),
+      ...(options.jetstream.domain !== undefined ? { domain: options.jetstream.domain } : {}),
     },
     accounts: {
-      [options.account ?? 'PORTWAY']: {
+      [account]: {
         jetstream: 'enabled',
         users: [
           ...options.hub.map((u) => ({ user: u.user, password: u.password, permissions: hubPermissions() })),
@@ -109,14 +137,30 @@ export function portwayNatsServerConfig(options: PortwayNatsServerOptions): stri
       },
     },
   };
-  if (options.tls) {
-    config.tls = {
-      cert_file: options.tls.certFile,
-      key_file: options.tls.keyFile,
-      ...(options.tls.caFile ? { ca_file: options.tls.caFile } : {}),
-      verify: options.tls.verifyClients ?? false,
-      timeout: options.tls.timeoutSeconds ?? 2,
+  if (options.tls) config.tls = tlsBlock({ ...options.tls, verifyClients: options.tls.verifyClients ?? false });
+  if (options.leafnodes) {
+    const l = options.leafnodes;
+    config.leafnodes = {
+      listen: `${l.host ?? '0.0.0.0'}:${l.port ?? 7422}`,
+      authorization: { users: l.users.map((u) => ({ user: u.user, password: u.password, account })) },
+      ...(l.tls ? { tls: tlsBlock({ ...l.tls, verifyClients: l.tls.verifyClients ?? false }) } : {}),
     };
   }
   return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+/** A nats-server `tls` block. */
+export function tlsBlock(tls: { certFile?: string; keyFile?: string; caFile?: string; verifyClients?: boolean; timeoutSeconds?: number }): Record<string, unknown> {
+  return {
+    ...(tls.certFile ? { cert_file: tls.certFile } : {}),
+    ...(tls.keyFile ? { key_file: tls.keyFile } : {}),
+    ...(tls.caFile ? { ca_file: tls.caFile } : {}),
+    ...(tls.verifyClients !== undefined ? { verify: tls.verifyClients } : {}),
+    timeout: tls.timeoutSeconds ?? 2,
+  };
+}
+
+/** JetStream domain names are one subject token: letters, digits, '-' and '_'. */
+export function assertDomain(domain: string): void {
+  if (!/^[A-Za-z0-9_-]+$/.test(domain)) throw new Error(`JetStream domain "${domain}" may hold only letters, digits, '-' and '_'`);
 }
