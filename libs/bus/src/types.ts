@@ -113,10 +113,16 @@ export interface EndpointReport {
   service: string;
   /** Milliseconds since the epoch, on the reporting agent's clock. */
   at: number;
-  ports: { name?: string; port: number; protocol: string; appProtocol?: string }[];
+  /**
+   * The Service's ports. `targetPort`: the port its endpoints listen on for it (from the cluster's
+   * EndpointSlices), when they have one.
+   */
+  ports: { name?: string; port: number; protocol: string; appProtocol?: string; targetPort?: number }[];
   endpoints: { address: string; ready: boolean; healthy: boolean; zone?: string }[];
   /** When the export was first seen (conflict resolution: the oldest export wins). */
   exportedAt: string;
+  /** The MCS import type the export asks for: "ClusterSetIP" (default) or "Headless" (a Service with `clusterIP: None`). */
+  type?: string;
 }
 
 export type Unsubscribe = () => void;

@@ -60,12 +60,19 @@ const EndpointReportSchema = Schema.Struct({
   service: Schema.String,
   at: Schema.Number,
   ports: Schema.Array(
-    Schema.Struct({ name: Schema.optional(Schema.String), port: Schema.Number, protocol: Schema.String, appProtocol: Schema.optional(Schema.String) }),
+    Schema.Struct({
+      name: Schema.optional(Schema.String),
+      port: Schema.Number,
+      protocol: Schema.String,
+      appProtocol: Schema.optional(Schema.String),
+      targetPort: Schema.optional(Schema.Number),
+    }),
   ),
   endpoints: Schema.Array(
     Schema.Struct({ address: Schema.String, ready: Schema.Boolean, healthy: Schema.Boolean, zone: Schema.optional(Schema.String) }),
   ),
   exportedAt: Schema.String,
+  type: Schema.optional(Schema.String),
 });
 
 /** The decoded value, or a readable reason it was refused. */
