@@ -147,11 +147,21 @@ export const ClusterPolicySchema = Type.Object({
   failoverOrder: Type.Optional(Type.Array(Str)),
 });
 
+/**
+ * Health checking of a backend's endpoints. `active`: the agent's primary process probes each
+ * endpoint every `intervalMs` (HTTP: a GET of `path`, healthy when the status is one of
+ * `expectedStatuses`, absent meaning 200–399; TCP: a connection opens), a probe taking longer than
+ * `timeoutMs` fails; an endpoint turns unhealthy after `unhealthyThreshold` failures in a row and
+ * healthy again after `healthyThreshold` successes, and leaves rotation in every worker at once.
+ * `passive`: outlier detection on live traffic (5xx answers, connection errors, timeouts).
+ */
 export const HealthCheckSchema = Type.Object({
   active: Type.Optional(
     Type.Object({
       type: Type.Union([Type.Literal('HTTP'), Type.Literal('TCP')]),
       path: Type.Optional(Str),
+      /** HTTP: statuses that count as healthy (absent: 200–399). */
+      expectedStatuses: Type.Optional(Type.Array(Type.Integer({ minimum: 100, maximum: 599 }))),
       intervalMs: Ms,
       timeoutMs: Ms,
       healthyThreshold: Type.Integer({ minimum: 1 }),

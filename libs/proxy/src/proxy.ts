@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { validateGatewayConfig, type GatewayConfig } from '@portway/ir';
+import { EndpointHealthTable } from './backends/endpoint-health.js';
 import { CompileError, compileGateway } from './compile/compile-gateway.js';
 import type { CompiledGateway, CompiledPort, CompiledUdpPort } from './compile/compiled-types.js';
 import type { LogFn, ProxyContext } from './handler/proxy-context.js';
@@ -35,7 +36,9 @@ export class Proxy {
   private readonly defaultAddress: string;
   private readonly drainTimeoutMs: number;
   private readonly sessionSecret: Buffer;
-  private readonly registry = new UpstreamRegistry();
+  private readonly registry: UpstreamRegistry;
+  /** Active health check results (pushed by the agent), shared by every config. */
+  private readonly health = new EndpointHealthTable();
   private readonly handler: RequestHandler;
   private readonly l4: L4Context;
   /** Last accepted compiled config per gateway key. */
@@ -51,6 +54,7 @@ export class Proxy {
     this.log = options.log ?? (() => undefined);
     this.defaultAddress = options.defaultAddress ?? '127.0.0.1';
     this.drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_MS;
+    this.registry = new UpstreamRegistry(options.eastWest ?? null);
     this.sessionSecret =
       options.sessionSecret === undefined
         ? randomBytes(32)
@@ -70,6 +74,15 @@ export class Proxy {
     const run = this.queue.then(() => this.applyNow(configs));
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Active health check results for endpoints ("address:port"): an unhealthy endpoint leaves
+   * rotation at once in every backend that has it, and comes back when it is healthy again.
+   * Takes effect immediately (not queued behind applies).
+   */
+  setEndpointHealth(updates: Iterable<{ endpoint: string; healthy: boolean }>): void {
+    this.health.apply(updates);
   }
 
   /** Drains every socket (up to the drain timeout) and closes every upstream pool (the same). */
@@ -213,7 +226,7 @@ export class Proxy {
       return null;
     }
     try {
-      return compileGateway(config, { registry: this.registry, defaultAddress: this.defaultAddress, sessionSecret: this.sessionSecret });
+      return compileGateway(config, { registry: this.registry, defaultAddress: this.defaultAddress, sessionSecret: this.sessionSecret, health: this.health });
     } catch (err) {
       if (err instanceof CompileError) {
         errors.push({ ...(err.listener !== undefined ? { listener: err.listener } : {}), reason: err.reason, message: err.message });

@@ -1,13 +1,46 @@
 /**
- * A backend as one compiled config serves it: its ready endpoints (round-robin, skipping
- * endpoints that passive health checking ejected), their upstreams, and its retry budget.
+ * A backend as one compiled config serves it: its ready endpoints, their upstreams, and its
+ * retry budget. Endpoints leave rotation while their active health check fails (the shared
+ * `EndpointHealthTable`) or passive outlier detection ejects them. A multi-cluster backend with a
+ * PreferClose or Weighted cluster policy first picks a cluster by its share (cluster-selection.ts,
+ * recomputed whenever health changes), then an endpoint of that cluster round-robin; otherwise
+ * (Spread, or a single cluster) every healthy endpoint takes turns.
  */
-import type { Backend } from '@portway/ir';
+import type { Backend, ClusterPolicy } from '@portway/ir';
 import { compileTlsClientOptions } from '../upstream/tls-client-options.js';
 import type { Upstream, UpstreamRegistry } from '../upstream/upstream.js';
+import { clusterShares } from './cluster-selection.js';
+import { EndpointHealthTable } from './endpoint-health.js';
 import { MaglevTable } from './maglev.js';
 import { OutlierDetector } from './outlier-detector.js';
 import { RetryBudget } from './retry-budget.js';
+
+/** What a backend needs to know of its surroundings. */
+export interface BackendContext {
+  /** The cluster this agent runs in (IR `GatewayConfig.cluster`): endpoints without a cluster are in it. */
+  readonly cluster: string;
+  /** Active health, shared by every backend of the process. */
+  readonly health: EndpointHealthTable;
+}
+
+/** One cluster's ready endpoints, taking turns. */
+interface ClusterGroup {
+  readonly name: string;
+  readonly endpoints: readonly Upstream[];
+  rr: number;
+}
+
+/** Cluster shares as last computed, and what they were computed from. */
+interface Plan {
+  healthVersion: number;
+  outlierVersion: number;
+  /** Recompute at this time (an ejected endpoint comes back). */
+  validUntil: number;
+  /** Cumulative shares, per group (same order as `groups`). */
+  cumulative: number[];
+}
+
+const NO_CONTEXT: BackendContext = { cluster: '', health: new EndpointHealthTable() };
 
 export class BackendRuntime {
   readonly id: string;
@@ -19,45 +52,171 @@ export class BackendRuntime {
   readonly budget: RetryBudget | null;
   /** Null without `healthCheck.passive`. */
   readonly outliers: OutlierDetector<Upstream> | null;
+  /** Cluster of each ready endpoint. */
+  readonly clusterOf: ReadonlyMap<Upstream, string>;
+  private readonly health: EndpointHealthTable;
+  /** Per-cluster groups when a cluster policy applies (PreferClose, Weighted); null: one pool. */
+  private readonly groups: ClusterGroup[] | null;
+  private readonly policy: ClusterPolicy | undefined;
+  private readonly localCluster: string;
+  private plan: Plan | null = null;
   private rr = 0;
   private flowTable: MaglevTable<Upstream> | null = null;
 
-  constructor(backend: Backend, registry: UpstreamRegistry) {
+  constructor(backend: Backend, registry: UpstreamRegistry, ctx: BackendContext = NO_CONTEXT) {
     this.id = backend.id;
     this.protocol = backend.protocol;
+    this.health = ctx.health;
+    this.localCluster = ctx.cluster;
+    this.policy = backend.clusterPolicy;
     const tls = backend.tls !== undefined ? compileTlsClientOptions(backend.tls) : null;
     const ready: Upstream[] = [];
     const byEndpoint = new Map<string, Upstream>();
+    const clusterOf = new Map<Upstream, string>();
+    const byCluster = new Map<string, Upstream[]>();
     for (const ep of backend.endpoints) {
       if (!ep.ready) continue;
-      const u = registry.get(backend.protocol, tls, ep.address, ep.port);
+      const u = registry.get(backend.protocol, tls, ep.address, ep.port, ep.via);
       if (byEndpoint.has(endpointKey(ep.address, ep.port))) continue;
       ready.push(u);
       byEndpoint.set(endpointKey(ep.address, ep.port), u);
+      const cluster = ep.cluster ?? ctx.cluster;
+      clusterOf.set(u, cluster);
+      let list = byCluster.get(cluster);
+      if (list === undefined) byCluster.set(cluster, (list = []));
+      list.push(u);
     }
     this.ready = ready;
     this.byEndpoint = byEndpoint;
+    this.clusterOf = clusterOf;
+    const mode = backend.clusterPolicy?.mode ?? 'Spread';
+    this.groups = mode !== 'Spread' && ready.length > 0 ? [...byCluster].map(([name, endpoints]) => ({ name, endpoints, rr: 0 })) : null;
     this.budget = backend.retryBudget !== undefined ? new RetryBudget(backend.retryBudget) : null;
     const passive = backend.healthCheck?.passive;
     this.outliers = passive !== undefined && ready.length > 0 ? new OutlierDetector(passive, ready) : null;
   }
 
-  /** Next ready endpoint (round-robin, ejected endpoints skipped), or null when there is none. */
-  next(): Upstream | null {
+  /** Whether an endpoint may take requests now: its active check passes and it is not ejected. */
+  available(u: Upstream, now: number): boolean {
+    if (!this.health.isHealthy(endpointKey(u.address, u.port))) return false;
+    return this.outliers === null || !this.outliers.isEjected(u, now);
+  }
+
+  /**
+   * Next endpoint to use, or null when the backend has none. Unavailable endpoints are skipped;
+   * when no endpoint at all is available, every ready one is used anyway (better than failing
+   * every request). `avoid` (a retry) is skipped when another endpoint can take the request:
+   * another healthy one of its cluster, else one of the other clusters by their shares.
+   */
+  next(avoid: Upstream | null = null): Upstream | null {
     const n = this.ready.length;
     if (n === 0) return null;
-    const outliers = this.outliers;
-    const now = outliers !== null ? Date.now() : 0;
-    for (let tries = 0; tries < n; tries++) {
-      const i = this.rr;
-      this.rr = i + 1 >= n ? 0 : i + 1;
-      const u = this.ready[i]!;
-      if (outliers === null || !outliers.isEjected(u, now)) return u;
+    const now = this.outliers !== null ? Date.now() : 0;
+    if (this.groups !== null) {
+      const u = this.pickByCluster(now, avoid);
+      if (u !== null) return u;
+    } else {
+      for (let tries = 0; tries < n; tries++) {
+        const i = this.rr;
+        this.rr = i + 1 >= n ? 0 : i + 1;
+        const u = this.ready[i]!;
+        if (u !== avoid && this.available(u, now)) return u;
+      }
+      if (avoid !== null && this.available(avoid, now)) return avoid;
     }
-    // Every endpoint is ejected: use them anyway rather than fail every request.
+    // Nothing is available: use every ready endpoint anyway.
     const i = this.rr;
     this.rr = i + 1 >= n ? 0 : i + 1;
     return this.ready[i]!;
+  }
+
+  private pickByCluster(now: number, avoid: Upstream | null): Upstream | null {
+    const groups = this.groups!;
+    const plan = this.currentPlan(now);
+    const avoidGroup = avoid !== null ? this.clusterOf.get(avoid) : undefined;
+    if (avoidGroup !== undefined) {
+      // A retry: another available endpoint of the same cluster first, then the other clusters.
+      const g = groups.find((x) => x.name === avoidGroup)!;
+      const u = this.pickInGroup(g, now, avoid);
+      if (u !== null) return u;
+      const other = this.pickGroup(plan, Math.random(), g);
+      if (other !== null) {
+        const v = this.pickInGroup(other, now, avoid);
+        if (v !== null) return v;
+      }
+      return this.available(avoid!, now) ? avoid : null;
+    }
+    const g = this.pickGroup(plan, Math.random(), null);
+    return g === null ? null : this.pickInGroup(g, now, null);
+  }
+
+  /** The group whose cumulative share covers `r`, skipping `skip` (its share is spread over the others). */
+  private pickGroup(plan: Plan, r: number, skip: ClusterGroup | null): ClusterGroup | null {
+    const groups = this.groups!;
+    const c = plan.cumulative;
+    let total = c.length > 0 ? c[c.length - 1]! : 0;
+    let skipShare = 0;
+    const skipIndex = skip !== null ? groups.indexOf(skip) : -1;
+    if (skipIndex >= 0) {
+      skipShare = c[skipIndex]! - (skipIndex > 0 ? c[skipIndex - 1]! : 0);
+      total -= skipShare;
+    }
+    if (total <= 0) return null;
+    let target = r * total;
+    for (let i = 0; i < groups.length; i++) {
+      if (i === skipIndex) continue;
+      const share = c[i]! - (i > 0 ? c[i - 1]! : 0);
+      if (share <= 0) continue;
+      if (target < share) return groups[i]!;
+      target -= share;
+    }
+    // Rounding: the last group with a share.
+    for (let i = groups.length - 1; i >= 0; i--) if (i !== skipIndex && c[i]! - (i > 0 ? c[i - 1]! : 0) > 0) return groups[i]!;
+    return null;
+  }
+
+  private pickInGroup(g: ClusterGroup, now: number, avoid: Upstream | null): Upstream | null {
+    const n = g.endpoints.length;
+    for (let tries = 0; tries < n; tries++) {
+      const i = g.rr;
+      g.rr = i + 1 >= n ? 0 : i + 1;
+      const u = g.endpoints[i]!;
+      if (u !== avoid && this.available(u, now)) return u;
+    }
+    return null;
+  }
+
+  /** Cluster shares, recomputed when health changed or an ejected endpoint came back. */
+  private currentPlan(now: number): Plan {
+    const outliers = this.outliers;
+    const p = this.plan;
+    const outlierVersion = outliers !== null ? outliers.version : 0;
+    if (p !== null && p.healthVersion === this.health.version && p.outlierVersion === outlierVersion && now < p.validUntil) return p;
+    const groups = this.groups!;
+    const capacity = groups.map((g) => {
+      let healthy = 0;
+      for (const u of g.endpoints) if (this.available(u, now)) healthy++;
+      return { name: g.name, total: g.endpoints.length, healthy };
+    });
+    const shares = clusterShares(capacity, this.policy, this.localCluster);
+    const cumulative: number[] = [];
+    let sum = 0;
+    for (const s of shares) cumulative.push((sum += s.share));
+    const plan: Plan = {
+      healthVersion: this.health.version,
+      outlierVersion,
+      validUntil: outliers !== null ? outliers.nextReturn(now) : Infinity,
+      cumulative,
+    };
+    this.plan = plan;
+    return plan;
+  }
+
+  /** Each cluster's current share of new requests (status, tests); empty for a one-pool backend. */
+  shares(): { name: string; share: number }[] {
+    if (this.groups === null) return [];
+    const plan = this.currentPlan(Date.now());
+    return this.groups.map((g, i) => ({ name: g.name, share: plan.cumulative[i]! - (i > 0 ? plan.cumulative[i - 1]! : 0) }));
   }
 
   /**
@@ -80,11 +239,9 @@ export class BackendRuntime {
     else outliers.onSuccess(u);
   }
 
-  /** Next ready endpoint other than `avoid` when there is one (retries after a connection error). */
+  /** Next endpoint other than `avoid` when another can take the request (retries after a connection error or timeout). */
   nextExcept(avoid: Upstream | null): Upstream | null {
-    const u = this.next();
-    if (u !== avoid || this.ready.length < 2) return u;
-    return this.next();
+    return this.next(avoid);
   }
 }
 

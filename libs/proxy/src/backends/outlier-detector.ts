@@ -18,6 +18,8 @@ interface EndpointHealth {
 export class OutlierDetector<E> {
   private readonly health = new Map<E, EndpointHealth>();
   private readonly maxEjected: number;
+  /** Bumped on every ejection: backends recompute their cluster shares when it moved. */
+  version = 0;
 
   constructor(
     private readonly cfg: Passive,
@@ -46,6 +48,14 @@ export class OutlierDetector<E> {
     if (this.ejectedCount(now) >= this.maxEjected) return;
     h.ejections++;
     h.ejectedUntil = now + this.cfg.baseEjectionMs * h.ejections;
+    this.version++;
+  }
+
+  /** The earliest time an ejected endpoint comes back (Infinity when none is ejected). */
+  nextReturn(now: number): number {
+    let t = Infinity;
+    for (const h of this.health.values()) if (h.ejectedUntil > now && h.ejectedUntil < t) t = h.ejectedUntil;
+    return t;
   }
 
   private ejectedCount(now: number): number {

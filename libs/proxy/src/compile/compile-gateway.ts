@@ -8,6 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import type { Filter, GatewayConfig, HeaderModifier, HttpRule, Listener, TerminateTls, VirtualHost } from '@portway/ir';
 import { BackendRuntime } from '../backends/backend-runtime.js';
+import type { EndpointHealthTable } from '../backends/endpoint-health.js';
 import { SessionAffinity } from '../backends/session-affinity.js';
 import { WeightedPicker } from '../backends/weighted-picker.js';
 import { CorsPolicy } from '../filters/cors.js';
@@ -48,11 +49,14 @@ export interface CompileContext {
   readonly registry: UpstreamRegistry;
   readonly defaultAddress: string;
   readonly sessionSecret: Buffer;
+  /** Active health of endpoints, shared by every config of the process (absent: every endpoint is healthy). */
+  readonly health?: EndpointHealthTable;
 }
 
 export function compileGateway(config: GatewayConfig, ctx: CompileContext): CompiledGateway {
   const backends = new Map<string, BackendRuntime>();
-  for (const [id, b] of Object.entries(config.backends)) backends.set(id, new BackendRuntime(b, ctx.registry));
+  const backendCtx = ctx.health !== undefined ? { cluster: config.cluster, health: ctx.health } : undefined;
+  for (const [id, b] of Object.entries(config.backends)) backends.set(id, new BackendRuntime(b, ctx.registry, backendCtx));
   const upstreamKeys = new Set<string>();
   for (const b of backends.values()) for (const u of b.ready) upstreamKeys.add(u.key);
 

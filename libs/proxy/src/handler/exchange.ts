@@ -317,7 +317,8 @@ export class Exchange implements AttemptOwner {
     if (retry !== null && (connectError || (timedOut && retry.codes.has(504)))) {
       const decision = this.retryDecision();
       if (decision === 'retry') {
-        this.retry(connectError);
+        // Another endpoint (another cluster when none of this one is left) after a connection error or a timeout.
+        this.retry(connectError || timedOut);
         return;
       }
       if (decision === 'budget') {

@@ -1,0 +1,47 @@
+/**
+ * Active health of endpoints as this process knows it, shared by every backend of every config
+ * (so a config swap keeps it): endpoints are keyed "address:port", and one that is not listed is
+ * healthy. The agent's primary runs the checks and pushes the results here (in every worker);
+ * backends read `version` to notice a change without a callback per request.
+ */
+export class EndpointHealthTable {
+  private readonly unhealthy = new Set<string>();
+  /** Bumped on every change: backends recompute their cluster shares when it moved. */
+  version = 0;
+
+  /** False only when the endpoint's last active check result was unhealthy. */
+  isHealthy(key: string): boolean {
+    return this.unhealthy.size === 0 || !this.unhealthy.has(key);
+  }
+
+  /** Applies check results; returns how many endpoints changed state. */
+  apply(updates: Iterable<{ endpoint: string; healthy: boolean }>): number {
+    let changed = 0;
+    for (const u of updates) {
+      const was = !this.unhealthy.has(u.endpoint);
+      if (was === u.healthy) continue;
+      if (u.healthy) this.unhealthy.delete(u.endpoint);
+      else this.unhealthy.add(u.endpoint);
+      changed++;
+    }
+    if (changed > 0) this.version++;
+    return changed;
+  }
+
+  /** Forgets every endpoint not in `keep` (they are healthy again when they come back). */
+  retain(keep: ReadonlySet<string>): void {
+    let changed = false;
+    for (const k of this.unhealthy) {
+      if (!keep.has(k)) {
+        this.unhealthy.delete(k);
+        changed = true;
+      }
+    }
+    if (changed) this.version++;
+  }
+
+  /** Endpoints currently unhealthy ("address:port"). */
+  unhealthyEndpoints(): string[] {
+    return [...this.unhealthy].sort();
+  }
+}
