@@ -4,3 +4,4 @@ export { InProcessDataPlane } from './in-process-data-plane.js';
 export { WorkerDataPlane, type WorkerDataPlaneOptions } from './worker-data-plane.js';
 export type { Log } from './log.js';
 export { agentStatusReport, type AgentStatusReport } from './agent-status.js';
+export * from './east-west/index.js';

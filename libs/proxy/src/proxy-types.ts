@@ -1,8 +1,9 @@
 /** Public types of the Proxy API. */
 import type { LogFn } from './handler/proxy-context.js';
+import type { EastWestClientTls } from './east-west/east-west-client.js';
 import type { L4Limits } from './l4/l4-context.js';
 
-export type { L4Limits, LogFn };
+export type { EastWestClientTls, L4Limits, LogFn };
 
 export interface ProxyOptions {
   /** Address bound for a config that lists no addresses. Default 127.0.0.1. */
@@ -20,6 +21,12 @@ export interface ProxyOptions {
    * 1 h, ClientHello 10 s, UDP flow idle 60 s, 16,384 UDP flows per socket by default.
    */
   l4?: Partial<L4Limits>;
+  /**
+   * The ClusterSet client certificate (and CA) presented to the east-west gateways of other
+   * clusters, for endpoints the IR marks with `via`. Without it such endpoints fail to connect
+   * (the error says why); endpoints without `via` are dialed directly either way.
+   */
+  eastWest?: EastWestClientTls;
 }
 
 /** One problem with a gateway or one of its listeners. */

@@ -2,10 +2,12 @@
  * Forwards one client connection (plain TCP, a TLS passthrough connection, or the decrypted
  * side of a TLS-terminated one) to a backend chosen for it: a backendRef by weight, then the
  * backend's next ready endpoint (round-robin). No usable choice, or a failed connect, closes
- * the client connection. `prefix` is written first (the ClientHello a passthrough peeked).
+ * the client connection. `prefix` is written first (the ClientHello a passthrough peeked). An
+ * endpoint with an east-west gateway (`via`) is reached through its mutual-TLS tunnel.
  */
 import net, { type Socket } from 'node:net';
 import type { CompiledL4Route } from '../compile/compiled-types.js';
+import { openEastWestStream } from '../east-west/east-west-connect.js';
 import type { L4Context } from './l4-context.js';
 import { splice } from './splice.js';
 
@@ -18,14 +20,23 @@ export function forwardConnection(ctx: L4Context, client: Socket, route: Compile
     return;
   }
   client.on('error', onClientError);
-  const backend = net.connect({ host: upstream.address, port: upstream.port, noDelay: true, allowHalfOpen: true });
+  // An endpoint behind its cluster's east-west gateway is reached through a mutual-TLS tunnel.
+  const ew = upstream.eastWestRoute();
+  let backend: Socket;
+  try {
+    backend = ew !== null ? openEastWestStream(ew) : net.connect({ host: upstream.address, port: upstream.port, noDelay: true, allowHalfOpen: true });
+  } catch (err) {
+    ctx.log('warn', 'L4 backend connect failed', { route: route.id, endpoint: `${upstream.address}:${upstream.port}`, error: (err as Error).message });
+    client.destroy();
+    return;
+  }
   const timer = setTimeout(() => backend.destroy(new Error('connect timeout')), ctx.limits.connectTimeoutMs);
   const onEarlyClose = () => {
     clearTimeout(timer);
     backend.destroy();
   };
   client.once('close', onEarlyClose);
-  backend.once('connect', () => {
+  backend.once(ew !== null ? 'secureConnect' : 'connect', () => {
     clearTimeout(timer);
     client.off('close', onEarlyClose);
     backend.off('error', onConnectError);

@@ -144,6 +144,11 @@ export class UdpBoundSocket implements FlowOwner {
     // An invalid backendRef (null) or a backend without ready endpoints: dropped, no state kept.
     const upstream = ref?.backend?.forFlow(hash) ?? null;
     if (upstream === null) return null;
+    if (upstream.via !== null) {
+      // UDP does not go through east-west gateways (they relay TCP): such a flow is dropped.
+      this.ctx.log('debug', 'UDP endpoint is behind an east-west gateway; datagrams dropped', { socket: this.key, endpoint: `${upstream.address}:${upstream.port}` });
+      return null;
+    }
     const flow = new UdpFlow(address, port, `${upstream.address}:${upstream.port}`, upstream.address, upstream.port, this, this.ctx.limits.udpIdleMs, now);
     let byPort = this.flows.get(address);
     if (byPort === undefined) {

@@ -6,6 +6,8 @@
 import http2, { type ClientHttp2Session } from 'node:http2';
 import { Pool, buildConnector } from 'undici';
 import type { Backend } from '@portway/ir';
+import type { EastWestClientTls, EastWestGateway } from '../east-west/east-west-client.js';
+import { eastWestConnector, openEastWestStream, type EastWestRoute } from '../east-west/east-west-connect.js';
 import type { TlsClientOptions } from './tls-client-options.js';
 
 export type UpstreamProtocol = Backend['protocol'];
@@ -28,6 +30,9 @@ export class Upstream {
     readonly port: number,
     readonly protocol: UpstreamProtocol,
     readonly tls: TlsClientOptions | null,
+    /** The east-west gateway the endpoint is reached through (`Endpoint.via`); null: dialed directly. */
+    readonly via: EastWestGateway | null = null,
+    private readonly eastWest: EastWestClientTls | null = null,
   ) {
     const host = address.includes(':') ? `[${address}]` : address;
     this.origin = `${tls !== null || protocol === 'H2' ? 'https' : 'http'}://${host}:${port}`;
@@ -38,13 +43,22 @@ export class Upstream {
     return this.protocol === 'H2C' || this.protocol === 'H2';
   }
 
+  /** How to reach the endpoint through its east-west gateway; null when it is dialed directly. */
+  eastWestRoute(): EastWestRoute | null {
+    if (this.via === null) return null;
+    return { credentials: this.eastWest, via: this.via, target: { address: this.address, port: this.port }, backendTls: this.tls };
+  }
+
   /** The endpoint's keep-alive pool (HTTP/1.1 and WebSocket backends). */
   getPool(): Pool {
     if (this.pool !== null) return this.pool;
     if (this.closed) throw new Error(`upstream ${this.key} is closed`);
     const tls = this.tls;
     let connect: Pool.Options['connect'] = { timeout: CONNECT_TIMEOUT_MS };
-    if (tls !== null) {
+    const ew = this.eastWestRoute();
+    if (ew !== null) {
+      connect = eastWestConnector(ew, CONNECT_TIMEOUT_MS);
+    } else if (tls !== null) {
       const connector = buildConnector({
         timeout: CONNECT_TIMEOUT_MS,
         ca: tls.ca,
@@ -73,9 +87,12 @@ export class Upstream {
     if (s !== null && !s.closed && !s.destroyed) return s;
     if (this.closed) throw new Error(`upstream ${this.key} is closed`);
     const tls = this.tls;
+    const ew = this.eastWestRoute();
     const session = http2.connect(
       this.origin,
-      tls === null
+      ew !== null
+        ? { createConnection: () => openEastWestStream(ew, tls !== null ? ['h2'] : undefined) }
+        : tls === null
         ? {}
         : {
             servername: tls.servername,
@@ -142,15 +159,21 @@ function closeSession(s: ClientHttp2Session): Promise<void> {
   return new Promise((resolve) => s.close(() => resolve()));
 }
 
-/** Keeps one Upstream per (protocol, TLS settings, address, port) across config swaps. */
+/**
+ * Keeps one Upstream per (protocol, TLS settings, east-west gateway, address, port) across
+ * config swaps. `eastWest`: the ClusterSet client certificate for endpoints with a `via`.
+ */
 export class UpstreamRegistry {
   private readonly upstreams = new Map<string, Upstream>();
 
-  get(protocol: UpstreamProtocol, tls: TlsClientOptions | null, address: string, port: number): Upstream {
-    const key = `${protocol}|${tls?.fingerprint ?? '-'}|${address}|${port}`;
+  constructor(private readonly eastWest: EastWestClientTls | null = null) {}
+
+  get(protocol: UpstreamProtocol, tls: TlsClientOptions | null, address: string, port: number, via?: EastWestGateway): Upstream {
+    const gw = via !== undefined ? `${via.address}:${via.port}` : '-';
+    const key = `${protocol}|${tls?.fingerprint ?? '-'}|${gw}|${address}|${port}`;
     let u = this.upstreams.get(key);
     if (u === undefined) {
-      u = new Upstream(key, address, port, protocol, tls);
+      u = new Upstream(key, address, port, protocol, tls, via ?? null, this.eastWest);
       this.upstreams.set(key, u);
     }
     return u;
