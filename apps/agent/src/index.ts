@@ -5,3 +5,5 @@ export { WorkerDataPlane, type WorkerDataPlaneOptions } from './worker-data-plan
 export type { Log } from './log.js';
 export { agentStatusReport, type AgentStatusReport } from './agent-status.js';
 export * from './east-west/index.js';
+export * from './export/index.js';
+export * from './cache/index.js';

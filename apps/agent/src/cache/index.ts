@@ -1,0 +1,2 @@
+export { ConfigCache, type CachedConfigs } from './config-cache.js';
+export { CacheBackedBus, type CacheBackedBusOptions } from './cache-backed-bus.js';
