@@ -2,6 +2,7 @@ import type { Ack, Bus, ConfigEntry, HeartbeatOutcome, Unsubscribe } from '@port
 import type { GatewayConfig } from '@portway/ir';
 import type { ApplyResult } from '@portway/proxy';
 import type { DataPlane } from './data-plane.js';
+import { HealthMonitor, type HealthListener, type EndpointHealth } from './health/health-monitor.js';
 import type { Log } from './log.js';
 
 export interface AgentOptions {
@@ -64,9 +65,27 @@ export class Agent {
   private resolveFirstApply!: () => void;
   private stopped = false;
   private applies = 0;
+  /** Active health checks of the served configs' endpoints (see health/health-monitor.ts). */
+  private readonly health: HealthMonitor;
 
   constructor(private readonly options: AgentOptions) {
     this.firstApply = new Promise((r) => (this.resolveFirstApply = r));
+    const dataPlane = options.dataPlane;
+    this.health = new HealthMonitor({ cluster: options.cluster, sink: (u) => dataPlane.setEndpointHealth?.(u), log: options.log });
+  }
+
+  /**
+   * Health changes of this cluster's own endpoints, as the agent's active checks see them (the
+   * endpoints of backends with an active health check in a served config). Returns the function
+   * that removes the listener.
+   */
+  onLocalHealth(listener: HealthListener): () => void {
+    return this.health.onLocalHealth(listener);
+  }
+
+  /** Current health of every actively checked endpoint (`localOnly`: of this cluster's only). */
+  endpointHealth(localOnly = false): EndpointHealth[] {
+    return this.health.snapshot(localOnly);
   }
 
   /** Starts following the bus. `ready()` resolves once the configs present at start are applied. */
@@ -152,6 +171,8 @@ export class Agent {
       };
     }
     for (const map of [this.served, this.acked, this.refused]) for (const k of map.keys()) if (!this.entries.has(k)) map.delete(k);
+    // Checkers follow the endpoints of the configs tried (a refused config's endpoints are checked too: harmless).
+    this.health.update(entries.map(([, e]) => e.config));
     await Promise.all(
       entries.map(async ([k, entry]) => {
         const r = result.gateways[k] ?? { ok: false, listenersBound: [], errors: [{ reason: 'Invalid', message: 'no result from the data plane' }] };
@@ -212,6 +233,7 @@ export class Agent {
     this.stopped = true;
     this.unsubscribe?.();
     if (this.heartbeat) clearInterval(this.heartbeat);
+    this.health.stop();
     await this.applying;
     if (this.options.heartbeatMs) await this.sendHeartbeat(true);
     await this.options.dataPlane.close();

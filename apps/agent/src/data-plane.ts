@@ -6,6 +6,8 @@ export interface DataPlane {
   /** Applies the full set of configs this agent serves; resolves when every worker serves it (or refused it). */
   apply(configs: GatewayConfig[]): Promise<ApplyResult>;
   close(): Promise<void>;
+  /** Active health check results ("address:port"): an unhealthy endpoint leaves rotation at once everywhere. */
+  setEndpointHealth?(updates: readonly { endpoint: string; healthy: boolean }[]): void;
 }
 
 /**

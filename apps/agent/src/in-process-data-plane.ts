@@ -14,6 +14,10 @@ export class InProcessDataPlane implements DataPlane {
     return this.proxy.apply(configs);
   }
 
+  setEndpointHealth(updates: readonly { endpoint: string; healthy: boolean }[]): void {
+    this.proxy.setEndpointHealth(updates);
+  }
+
   close(): Promise<void> {
     return this.proxy.close();
   }

@@ -4,6 +4,7 @@ export { InProcessDataPlane } from './in-process-data-plane.js';
 export { WorkerDataPlane, type WorkerDataPlaneOptions } from './worker-data-plane.js';
 export type { Log } from './log.js';
 export { agentStatusReport, type AgentStatusReport } from './agent-status.js';
+export { HealthMonitor, type EndpointHealth, type EndpointHealthUpdate, type HealthListener, type HealthMonitorOptions } from './health/health-monitor.js';
 export * from './east-west/index.js';
 export * from './export/index.js';
 export * from './cache/index.js';

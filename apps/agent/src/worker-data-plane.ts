@@ -6,6 +6,8 @@ import type { ApplyResult } from '@portway/proxy';
 import { mergeResults, type DataPlane } from './data-plane.js';
 import { WORKER_ENV, type FromWorker, type ToWorker } from './worker-protocol.js';
 import type { Log } from './log.js';
+import type { EndpointHealthUpdate } from './health/health-monitor.js';
+import { WorkerHealthChannel } from './health/worker-health-channel.js';
 
 export interface WorkerDataPlaneOptions {
   workers: number;
@@ -42,6 +44,7 @@ export class WorkerDataPlane implements DataPlane {
   private nextId = 1;
   private closing = false;
   private readonly secret = randomBytes(32).toString('hex');
+  private readonly health = new WorkerHealthChannel();
 
   constructor(private readonly options: WorkerDataPlaneOptions) {
     if (!cluster.isPrimary) throw new Error('WorkerDataPlane must run in the primary process');
@@ -131,8 +134,14 @@ export class WorkerDataPlane implements DataPlane {
     else p.resolve(outcome);
   }
 
+  /** Active health results: to every worker now, and the whole state to each worker when it is ready. */
+  setEndpointHealth(updates: readonly EndpointHealthUpdate[]): void {
+    this.health.publish(updates);
+  }
+
   async close(): Promise<void> {
     this.closing = true;
+    this.health.close();
     const exits = [...this.workers].map(
       (w) =>
         new Promise<void>((resolve) => {

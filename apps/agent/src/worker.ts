@@ -5,6 +5,7 @@
  */
 import { Proxy } from '@portway/proxy';
 import pino from 'pino';
+import { receiveWorkerHealth } from './health/worker-health-channel.js';
 import { WORKER_ENV, type FromWorker, type ToWorker } from './worker-protocol.js';
 
 const log = pino({ level: process.env[WORKER_ENV.logLevel] ?? 'info', base: { worker: process.pid } });
@@ -16,6 +17,8 @@ const proxy = new Proxy({
 });
 
 const send = (m: FromWorker) => process.send?.(m);
+// Active health results from the primary: endpoints leave or rejoin rotation at once.
+receiveWorkerHealth(proxy);
 
 process.on('message', (m: ToWorker) => {
   if (m.type === 'apply') {
