@@ -1,6 +1,7 @@
 export * from './objects.js';
 export * from './snapshot.js';
 export * from './features.js';
+export * from './backend-policy.js';
 export type * from './generated/index.js';
 export { admit, formatFieldError, type AdmitOptions, type AdmitResult, type FieldValidation } from './admit.js';
 export type { FieldError } from './field-error.js';

@@ -49,7 +49,7 @@ export interface ParseManifestsResult {
 }
 
 /** API groups whose every kind Portway knows: an unknown kind there is a mistake, not someone else's object. */
-const OWN_GROUPS = new Set(['gateway.networking.k8s.io', 'multicluster.x-k8s.io']);
+const OWN_GROUPS = new Set(['gateway.networking.k8s.io', 'multicluster.x-k8s.io', 'portway.dev']);
 
 /** Kinds of the experimental Gateway API group that Portway does not read (they are ignored, not errors). */
 const OTHER_KNOWN_KINDS = new Set(['gateway.networking.x-k8s.io/XBackend', 'gateway.networking.x-k8s.io/XMesh']);

@@ -20,6 +20,7 @@ import type {
   UDPRouteBody,
   XBackendTrafficPolicyBody,
 } from './generated/index.js';
+import type { BackendPolicyBody } from './backend-policy.js';
 
 /** The part of `metadata` Portway reads. A provider fills `uid`, `generation` and `creationTimestamp` as an API server would. */
 export interface ObjectMeta {
@@ -56,6 +57,8 @@ export type BackendTLSPolicy = KubeObject<'BackendTLSPolicy', BackendTLSPolicyBo
 export type XBackendTrafficPolicy = KubeObject<'XBackendTrafficPolicy', XBackendTrafficPolicyBody>;
 export type ServiceImport = KubeObject<'ServiceImport', ServiceImportBody>;
 export type ServiceExport = KubeObject<'ServiceExport', ServiceExportBody>;
+/** Portway's own policy (`portway.dev/v1alpha1`, see backend-policy.ts). */
+export type BackendPolicy = KubeObject<'BackendPolicy', BackendPolicyBody>;
 
 export type Service = KubeObject<'Service', { spec?: core.ServiceSpec; status?: core.ServiceStatus }>;
 export type EndpointSlice = KubeObject<
@@ -82,6 +85,7 @@ export interface KindMap {
   ReferenceGrant: ReferenceGrant;
   BackendTLSPolicy: BackendTLSPolicy;
   XBackendTrafficPolicy: XBackendTrafficPolicy;
+  BackendPolicy: BackendPolicy;
   ServiceImport: ServiceImport;
   ServiceExport: ServiceExport;
   Service: Service;
@@ -106,6 +110,7 @@ export const KIND_GROUPS: Readonly<Record<KindName, string>> = {
   ReferenceGrant: 'gateway.networking.k8s.io',
   BackendTLSPolicy: 'gateway.networking.k8s.io',
   XBackendTrafficPolicy: 'gateway.networking.x-k8s.io',
+  BackendPolicy: 'portway.dev',
   ServiceImport: 'multicluster.x-k8s.io',
   ServiceExport: 'multicluster.x-k8s.io',
   Service: '',

@@ -18,6 +18,7 @@ export const SNAPSHOT_KINDS: readonly KindName[] = [
   'ReferenceGrant',
   'BackendTLSPolicy',
   'XBackendTrafficPolicy',
+  'BackendPolicy',
   'ServiceImport',
   'ServiceExport',
   'Service',

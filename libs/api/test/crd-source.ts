@@ -12,6 +12,9 @@ import { parseAllDocuments } from 'yaml';
 /** The CRD folders embedded: Gateway API experimental channel (a superset of standard) and MCS. */
 export const CRD_DIRS = ['gateway-api-v1.6.1/experimental', 'mcs-api-v0.5.0'];
 
+/** Portway's own CRDs (`portway.dev_*.yaml`, group portway.dev), in this repository. */
+export const PORTWAY_CRD_DIR = fileURLToPath(new URL('../../../deploy/crds', import.meta.url));
+
 /** `/work/shared/crds` as seen from this repository (`<repo>/../shared/crds`). */
 export const DEFAULT_CRD_ROOT = fileURLToPath(new URL('../../../../shared/crds', import.meta.url));
 
@@ -50,9 +53,17 @@ export function stripDescriptions(schema: Json): Json {
 /** Every CustomResourceDefinition under the CRD folders, with its served versions' schemas. */
 export function extractCrds(crdRoot: string = DEFAULT_CRD_ROOT): ExtractedCrd[] {
   const out: ExtractedCrd[] = [];
+  const sources: { root: string; dir: string; file: string }[] = [];
   for (const dir of CRD_DIRS) {
-    for (const file of readdirSync(join(crdRoot, dir)).filter((f) => f.endsWith('.yaml')).sort()) {
-      for (const doc of parseAllDocuments(readFileSync(join(crdRoot, dir, file), 'utf8'))) {
+    for (const file of readdirSync(join(crdRoot, dir)).filter((f) => f.endsWith('.yaml')).sort()) sources.push({ root: crdRoot, dir, file });
+  }
+  // Portway's own kinds, embedded the same way.
+  for (const file of readdirSync(PORTWAY_CRD_DIR).filter((f) => /^portway\.dev_.*\.yaml$/.test(f)).sort()) {
+    sources.push({ root: join(PORTWAY_CRD_DIR, '..', '..'), dir: 'deploy/crds', file });
+  }
+  for (const { root: base, dir, file } of sources) {
+    {
+      for (const doc of parseAllDocuments(readFileSync(join(base, dir, file), 'utf8'))) {
         const crd = doc.toJS() as { kind?: string; spec?: any } | null;
         if (crd?.kind !== 'CustomResourceDefinition') continue;
         const spec = crd.spec;
