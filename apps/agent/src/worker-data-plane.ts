@@ -2,10 +2,11 @@ import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { GatewayConfig } from '@portway/ir';
-import type { ApplyResult } from '@portway/proxy';
+import type { ApplyResult, EastWestClientTls } from '@portway/proxy';
 import { mergeResults, type DataPlane } from './data-plane.js';
 import { WORKER_ENV, type FromWorker, type ToWorker } from './worker-protocol.js';
 import type { Log } from './log.js';
+import { eastWestWorkerEnv } from './east-west/east-west-worker-env.js';
 import type { EndpointHealthUpdate } from './health/health-monitor.js';
 import { WorkerHealthChannel } from './health/worker-health-channel.js';
 
@@ -19,6 +20,8 @@ export interface WorkerDataPlaneOptions {
   workerScript?: string;
   /** How long to wait for every worker to answer an apply. */
   applyTimeoutMs?: number;
+  /** ClusterSet client certificate the workers present to other clusters' east-west gateways. */
+  eastWest?: EastWestClientTls;
 }
 
 interface Pending {
@@ -65,6 +68,7 @@ export class WorkerDataPlane implements DataPlane {
       [WORKER_ENV.defaultAddress]: this.options.defaultAddress ?? '127.0.0.1',
       [WORKER_ENV.drainTimeoutMs]: String(this.options.drainTimeoutMs ?? 30_000),
       [WORKER_ENV.logLevel]: this.options.logLevel ?? 'info',
+      ...eastWestWorkerEnv(this.options.eastWest),
     });
     this.workers.add(worker);
     return new Promise((resolve) => {

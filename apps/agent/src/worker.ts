@@ -5,6 +5,7 @@
  */
 import { Proxy } from '@portway/proxy';
 import pino from 'pino';
+import { eastWestFromWorkerEnv } from './east-west/east-west-worker-env.js';
 import { receiveWorkerHealth } from './health/worker-health-channel.js';
 import { WORKER_ENV, type FromWorker, type ToWorker } from './worker-protocol.js';
 
@@ -14,7 +15,14 @@ const proxy = new Proxy({
   defaultAddress: process.env[WORKER_ENV.defaultAddress] ?? '127.0.0.1',
   drainTimeoutMs: Number(process.env[WORKER_ENV.drainTimeoutMs] ?? 30_000),
   log: (level, msg, fields) => log[level](fields ?? {}, msg),
+  ...eastWestOption(),
 });
+
+/** The ClusterSet client certificate for endpoints behind other clusters' east-west gateways. */
+function eastWestOption() {
+  const eastWest = eastWestFromWorkerEnv(process.env);
+  return eastWest !== undefined ? { eastWest } : {};
+}
 
 const send = (m: FromWorker) => process.send?.(m);
 // Active health results from the primary: endpoints leave or rejoin rotation at once.

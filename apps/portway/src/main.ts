@@ -84,6 +84,10 @@ addNatsOptions(
     .option('--admin <host:port>', 'admin listener (/healthz, /readyz, /status)', DEFAULT_AGENT_ADMIN)
     .option('--heartbeat-ms <ms>', 'heartbeat period', int('--heartbeat-ms', 100), 2_000)
     .option('--drain-timeout-ms <ms>', 'how long a removed listener lets requests finish', int('--drain-timeout-ms', 0), 30_000)
+    .option('--east-west-listen <host:port>', 'east-west listener: other clusters reach this cluster\'s endpoints through it (mutual TLS; needs --east-west-ca/-cert/-key)')
+    .option('--east-west-ca <file>', 'ClusterSet CA (PEM): east-west peers\' certificates must chain to it')
+    .option('--east-west-cert <file>', 'this agent\'s ClusterSet certificate (PEM, serverAuth and clientAuth): served by --east-west-listen, presented to other clusters\' east-west listeners')
+    .option('--east-west-key <file>', 'private key of --east-west-cert (PEM)')
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info')),
   'default',
 ).action(async (o: import('./commands/agent.js').AgentCommandOptions) => {

@@ -1,7 +1,18 @@
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { Effect } from 'effect';
-import { Agent, InProcessDataPlane, WorkerDataPlane, agentStatusReport, type DataPlane } from '@portway/agent';
+import {
+  Agent,
+  EastWestAllowList,
+  EastWestAllowingDataPlane,
+  EastWestListener,
+  InProcessDataPlane,
+  WorkerDataPlane,
+  agentStatusReport,
+  loadEastWestTls,
+  type DataPlane,
+} from '@portway/agent';
+import type { EastWestClientTls } from '@portway/proxy';
 import { NatsBus, agentInboxPrefix } from '@portway/bus';
 import { AdminServer } from '@portway/controller';
 import { parseHostPort } from '../defaults.js';
@@ -18,6 +29,30 @@ export interface AgentCommandOptions extends NatsCliOptions {
   logLevel: string;
   heartbeatMs: number;
   drainTimeoutMs: number;
+  /** `--east-west-listen host:port`: serve this cluster's endpoints to other clusters (mutual TLS). */
+  eastWestListen?: string;
+  /** ClusterSet CA, this agent's certificate and key (PEM files): the listener's, and what the proxy presents to other clusters' listeners. */
+  eastWestCa?: string;
+  eastWestCert?: string;
+  eastWestKey?: string;
+}
+
+/**
+ * The east-west credentials the flags name, or undefined without any. All three files go
+ * together; `--east-west-listen` needs them.
+ */
+export function eastWestCredentials(options: Pick<AgentCommandOptions, 'eastWestListen' | 'eastWestCa' | 'eastWestCert' | 'eastWestKey'>): EastWestClientTls | undefined {
+  const files = { ca: options.eastWestCa, cert: options.eastWestCert, key: options.eastWestKey };
+  const given = Object.entries(files).filter(([, v]) => v !== undefined);
+  if (given.length === 0) {
+    if (options.eastWestListen !== undefined) throw new Error('--east-west-listen needs --east-west-ca, --east-west-cert and --east-west-key');
+    return undefined;
+  }
+  if (given.length < 3) {
+    const missing = Object.entries(files).filter(([, v]) => v === undefined).map(([k]) => `--east-west-${k}`);
+    throw new Error(`east-west: ${missing.join(' and ')} missing (--east-west-ca, --east-west-cert and --east-west-key go together)`);
+  }
+  return loadEastWestTls({ ca: files.ca!, cert: files.cert!, key: files.key! });
 }
 
 /** Default agent name: stable across restarts of the same agent (host and address). */
@@ -36,6 +71,8 @@ export function runAgent(options: AgentCommandOptions, log: Logger) {
     if (!options.cluster) throw new Error('--cluster: a cluster name is required');
     if (isIP(options.address) === 0) throw new Error(`--address "${options.address}" is not an IP address`);
     const admin = parseHostPort(options.admin);
+    const eastWest = eastWestCredentials(options);
+    const eastWestListen = options.eastWestListen !== undefined ? parseHostPort(options.eastWestListen) : undefined;
     const connect = natsConnectOptions(options);
     const name = options.name ?? defaultAgentName(options.address);
     const agentLog = log.child({ component: 'agent', cluster: options.cluster, agent: name });
@@ -92,9 +129,21 @@ export function runAgent(options: AgentCommandOptions, log: Logger) {
       Effect.tryPromise({
         try: async () => {
           if (options.workers === 0) {
-            return new InProcessDataPlane({ defaultAddress: options.address, drainTimeoutMs: options.drainTimeoutMs, log: (level, msg, fields) => agentLog[level](fields ?? {}, msg) });
+            return new InProcessDataPlane({
+              defaultAddress: options.address,
+              drainTimeoutMs: options.drainTimeoutMs,
+              log: (level, msg, fields) => agentLog[level](fields ?? {}, msg),
+              ...(eastWest ? { eastWest } : {}),
+            });
           }
-          const workers = new WorkerDataPlane({ workers: options.workers, defaultAddress: options.address, drainTimeoutMs: options.drainTimeoutMs, log: agentLog, logLevel: options.logLevel });
+          const workers = new WorkerDataPlane({
+            workers: options.workers,
+            defaultAddress: options.address,
+            drainTimeoutMs: options.drainTimeoutMs,
+            log: agentLog,
+            logLevel: options.logLevel,
+            ...(eastWest ? { eastWest } : {}),
+          });
           await workers.start();
           return workers;
         },
@@ -103,10 +152,29 @@ export function runAgent(options: AgentCommandOptions, log: Logger) {
       (d) => Effect.promise(() => d.close()),
     );
 
+    // The east-west listener relays other clusters' connections to the endpoints this agent's configs serve.
+    let served: DataPlane = dataPlane;
+    if (eastWest && eastWestListen) {
+      const allowList = new EastWestAllowList();
+      const listener = yield* Effect.acquireRelease(
+        Effect.tryPromise({
+          try: async () => {
+            const l = new EastWestListener({ host: eastWestListen.host, port: eastWestListen.port, ...eastWest, allowList, log: agentLog });
+            await l.start();
+            return l;
+          },
+          catch: (e) => e,
+        }),
+        (l) => Effect.promise(() => l.close()),
+      );
+      agentLog.info({ eastWest: listener.address() }, 'east-west listener ready');
+      served = new EastWestAllowingDataPlane(dataPlane, allowList, options.cluster);
+    }
+
     // Stopping the agent says goodbye on the bus and closes the data plane (listeners drain).
     agent = yield* Effect.acquireRelease(
       Effect.sync(() => {
-        const a = new Agent({ name, cluster: options.cluster, bus, dataPlane, log: agentLog, heartbeatMs: options.heartbeatMs, addresses: [options.address] });
+        const a = new Agent({ name, cluster: options.cluster, bus, dataPlane: served, log: agentLog, heartbeatMs: options.heartbeatMs, addresses: [options.address] });
         a.start();
         return a;
       }),
