@@ -53,6 +53,8 @@ export interface ControllerOptions {
   now?: () => Date;
   /** How long agents have to ack a revision before the Gateway reads degraded (default 10 s). */
   ackTimeoutMs?: number;
+  /** Statuses computed beside the graph's (the ClusterSet view's ServiceImports), stored with them. */
+  extraStatus?: () => readonly StatusUpdate[];
 }
 
 /** What the admin API shows of the controller's view of clusters and agents. */
@@ -404,7 +406,8 @@ export class Controller {
       previous: this.statusStore.previous(),
       now: this.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     });
-    const written = this.statusStore.replace(state.objects, updates);
+    const extra = this.options.extraStatus?.() ?? [];
+    const written = this.statusStore.replace(state.objects, extra.length ? [...updates, ...extra] : updates);
     if (written > 0) this.options.log.debug({ written }, 'status updated');
   }
 

@@ -15,3 +15,4 @@ export {
 } from './placement.js';
 export { AdminServer, type AdminHandler, type AdminServerOptions } from './admin-server.js';
 export type { Log } from './log.js';
+export * from './clusterset/index.js';
