@@ -1,5 +1,6 @@
 import type { ResolvedBackend } from '@portway/graph';
 import type { Backend } from '@portway/ir';
+import { gatewayFor, type ClusterGateways } from './cluster-gateways.js';
 
 /**
  * What rules need of a gateway's backends: register a backend, get its id. A Service port used
@@ -14,19 +15,32 @@ export function backendId(b: ResolvedBackend, grpc = false): string {
   return backendShape(b, grpc).id;
 }
 
-/** The IR of a resolved backend. `clientCertificate`: what the Gateway presents to TLS backends (`spec.tls.backend.clientCertificateRef`). */
-export function backendIr(b: ResolvedBackend, grpc: boolean, clientCertificate?: { certificate: string; privateKey: string }): Backend {
+/**
+ * The IR of a resolved backend. `clientCertificate`: what the Gateway presents to TLS backends
+ * (`spec.tls.backend.clientCertificateRef`). `reach`: the east-west gateways of other clusters,
+ * for the config of cluster `from` (endpoints of those clusters get `via`).
+ */
+export function backendIr(
+  b: ResolvedBackend,
+  grpc: boolean,
+  clientCertificate?: { certificate: string; privateKey: string },
+  reach?: { from: string; gateways: ClusterGateways | undefined },
+): Backend {
   const { id, protocol } = backendShape(b, grpc);
   return {
     id,
     protocol,
-    endpoints: b.endpoints.map((e) => ({
-      address: e.address,
-      port: e.port,
-      ready: e.ready,
-      ...(e.zone ? { zone: e.zone } : {}),
-      ...(e.cluster ? { cluster: e.cluster } : {}),
-    })),
+    endpoints: b.endpoints.map((e) => {
+      const via = reach !== undefined ? gatewayFor(reach.gateways, reach.from, e.cluster) : undefined;
+      return {
+        address: e.address,
+        port: e.port,
+        ready: e.ready,
+        ...(e.zone ? { zone: e.zone } : {}),
+        ...(e.cluster ? { cluster: e.cluster } : {}),
+        ...(via ? { via: { address: via.address, port: via.port } } : {}),
+      };
+    }),
     ...(b.tls
       ? {
           tls: {

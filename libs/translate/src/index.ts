@@ -1,1 +1,2 @@
 export * from './translate.js';
+export * from './cluster-gateways.js';

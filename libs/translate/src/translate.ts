@@ -1,6 +1,7 @@
 import { compareCreation, compareHostSpecificity, isServable, isWildcard, type Graph, type GatewayNode, type ListenerNode, type ResolvedBackend, type RouteNode, type RuleNode } from '@portway/graph';
 import { deepFreeze, IR_API_VERSION, type Backend, type GatewayConfig, type HttpRule, type L4Route, type Listener, type VirtualHost } from '@portway/ir';
 import { backendId, backendIr } from './backends.js';
+import { clusterGatewaysKey, type ClusterGateways } from './cluster-gateways.js';
 import { compareEntries, type PendingEntry } from './precedence.js';
 import { translateMatches, translateRule, type TranslatedMatch } from './rules.js';
 
@@ -9,6 +10,11 @@ export interface TranslateOptions {
   cluster: string;
   /** Addresses assigned to each Gateway (by key); Gateways without one get no config. */
   addresses: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Clusters reached through their east-west gateway (see cluster-gateways.ts): endpoints of
+   * those clusters get `via` in this cluster's configs. Absent: every endpoint is dialed directly.
+   */
+  clusterGateways?: ClusterGateways;
 }
 
 /**
@@ -42,12 +48,21 @@ type Registration = readonly [backend: ResolvedBackend, grpc: boolean, id: strin
  */
 export class Translator {
   private readonly rules = new WeakMap<RuleNode, TranslatedRule>();
-  private readonly interned = new WeakMap<ResolvedBackend, { grpc: boolean; cert: string; id: string; ir: Backend }[]>();
+  private readonly interned = new WeakMap<ResolvedBackend, { grpc: boolean; cert: string; id: string; reach: string; ir: Backend }[]>();
   private gateways = new Map<string, GatewayState>();
   /** Route nodes of the previous build. */
   private routes = new Set<RouteNode>();
+  /** The reachability the kept backend IR was built with (cluster and east-west gateways). */
+  private reach: { from: string; gateways: ClusterGateways | undefined; key: string } = { from: '', gateways: undefined, key: '' };
 
   translate(graph: Graph, options: TranslateOptions): GatewayConfig[] {
+    // Endpoints' `via` depends on the cluster and its gateways: when they change, nothing kept applies.
+    const reachKey = `${options.cluster}\u0000${clusterGatewaysKey(options.clusterGateways)}`;
+    if (reachKey !== this.reach.key) {
+      this.gateways = new Map();
+      this.routes = new Set();
+      this.reach = { from: options.cluster, gateways: options.clusterGateways, key: reachKey };
+    }
     const next = new Map<string, GatewayState>();
     const fresh = new Map<string, ListenerState>();
     const kept = new Map<string, ListenerState>();
@@ -99,10 +114,11 @@ export class Translator {
   private intern(b: ResolvedBackend, grpc: boolean, gw: GatewayNode, id: string): Backend {
     const cert = certKey(gw);
     const list = this.interned.get(b) ?? [];
-    const known = list.find((e) => e.grpc === grpc && e.cert === cert && e.id === id);
+    const reach = this.reach;
+    const known = list.find((e) => e.grpc === grpc && e.cert === cert && e.id === id && e.reach === reach.key);
     if (known) return known.ir;
-    const ir = deepFreeze(backendIr(b, grpc, gw.backendClientCertificate));
-    list.push({ grpc, cert, id, ir });
+    const ir = deepFreeze(backendIr(b, grpc, gw.backendClientCertificate, reach));
+    list.push({ grpc, cert, id, reach: reach.key, ir });
     this.interned.set(b, list);
     return ir;
   }

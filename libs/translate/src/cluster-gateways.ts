@@ -1,0 +1,35 @@
+/**
+ * Per-cluster reachability: which clusters of the ClusterSet are reached through their east-west
+ * gateway rather than directly. A cluster listed here has an agent listening for east-west
+ * connections (`portway agent --east-west-listen`) at the given address; the endpoints it serves
+ * are dialed through that address by the agents of every *other* cluster (IR `Endpoint.via`).
+ * Clusters not listed are dialed directly (flat network). A cluster's own endpoints are always
+ * dialed directly.
+ */
+
+/** East-west gateway address of a cluster. */
+export interface ClusterGateway {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** Gateways by cluster name. */
+export type ClusterGateways = Readonly<Record<string, ClusterGateway>>;
+
+/**
+ * The gateway an endpoint of `endpointCluster` is reached through from `fromCluster`, or
+ * undefined when it is dialed directly (no cluster, the same cluster, or no gateway listed).
+ */
+export function gatewayFor(gateways: ClusterGateways | undefined, fromCluster: string, endpointCluster: string | undefined): ClusterGateway | undefined {
+  if (gateways === undefined || !endpointCluster || endpointCluster === fromCluster) return undefined;
+  return Object.hasOwn(gateways, endpointCluster) ? gateways[endpointCluster] : undefined;
+}
+
+/** A stable string of the setting (a translator starts afresh when it changes). */
+export function clusterGatewaysKey(gateways: ClusterGateways | undefined): string {
+  if (gateways === undefined) return '';
+  return Object.keys(gateways)
+    .sort()
+    .map((c) => `${c}=${gateways[c]!.address}:${gateways[c]!.port}`)
+    .join(',');
+}
