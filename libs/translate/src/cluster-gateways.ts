@@ -33,3 +33,20 @@ export function clusterGatewaysKey(gateways: ClusterGateways | undefined): strin
     .map((c) => `${c}=${gateways[c]!.address}:${gateways[c]!.port}`)
     .join(',');
 }
+
+/**
+ * Parses `--cluster-gateway` values, `<cluster>=<address>:<port>` (IPv6 in brackets:
+ * `west=[fd00::1]:15443`), one per cluster. Throws a message naming the bad value.
+ */
+export function parseClusterGateways(values: readonly string[]): ClusterGateways {
+  const out: Record<string, ClusterGateway> = {};
+  for (const value of values) {
+    const m = /^([^=\s]+)=(?:\[([0-9A-Fa-f:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(value);
+    const port = m ? Number(m[4]) : NaN;
+    if (!m || port < 1 || port > 65535) throw new Error(`--cluster-gateway "${value}": expected <cluster>=<address>:<port>, e.g. west=10.0.0.5:15443`);
+    const cluster = m[1]!;
+    if (Object.hasOwn(out, cluster)) throw new Error(`--cluster-gateway: cluster "${cluster}" is given twice`);
+    out[cluster] = { address: m[2] ?? m[3]!, port };
+  }
+  return out;
+}

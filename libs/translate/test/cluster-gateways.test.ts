@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assignAddresses, buildGraph, expandAddressPool } from '@portway/graph';
 import type { Endpoint, GatewayConfig } from '@portway/ir';
-import { Translator, clusterGatewaysKey, gatewayFor, translate } from '../src/index.js';
+import { Translator, clusterGatewaysKey, gatewayFor, parseClusterGateways, translate } from '../src/index.js';
 import { loadObjects } from './load-objects.js';
 
 const dir = join(import.meta.dirname, 'golden');
@@ -52,5 +52,22 @@ describe('cluster gateways (east-west reachability)', () => {
     expect(gatewayFor(gateways, 'east', undefined)).toBeUndefined();
     expect(gatewayFor(gateways, 'east', 'toString')).toBeUndefined();
     expect(clusterGatewaysKey({ b: { address: '1.1.1.1', port: 2 }, a: { address: '::1', port: 3 } })).toBe('a=::1:3,b=1.1.1.1:2');
+  });
+});
+
+describe('parseClusterGateways', () => {
+  it('reads cluster=address:port values, IPv6 in brackets', () => {
+    expect(parseClusterGateways(['west=127.0.81.2:15443', 'south=[fd00::1]:443'])).toEqual({
+      west: { address: '127.0.81.2', port: 15443 },
+      south: { address: 'fd00::1', port: 443 },
+    });
+    expect(parseClusterGateways([])).toEqual({});
+  });
+
+  it('names the bad value', () => {
+    for (const bad of ['west', 'west=1.2.3.4', '=1.2.3.4:1', 'west=1.2.3.4:0', 'west=1.2.3.4:70000', 'west=fd00::1:443']) {
+      expect(() => parseClusterGateways([bad]), bad).toThrow(`"${bad}"`);
+    }
+    expect(() => parseClusterGateways(['west=1.2.3.4:1', 'west=1.2.3.5:1'])).toThrow('given twice');
   });
 });
