@@ -12,6 +12,8 @@
  *   4. The leader is killed (-9): the standby (which published and wrote nothing) holds the Lease
  *      within 15 s, writes no status the cluster already has, and a change made after the kill
  *      reaches status and traffic.
+ *   5. A second Gateway on the same port: the cluster's agents have one address, so it reads
+ *      Programmed=False (the address is taken) while the first keeps serving.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -252,4 +254,29 @@ spec:
         `status writes by the new leader before any change: ${writesAtTakeover}; a change after the kill served in ${Date.now() - changed} ms`,
     );
   }, 45_000);
+
+  it('a second Gateway on the same port: the agents\' address is taken, so it reads Programmed=False and the first keeps serving', async () => {
+    await env.apply(`apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: second, namespace: default}
+spec:
+  gatewayClassName: portway
+  listeners: [{name: http, port: ${PORT}, protocol: HTTP, hostname: second.example}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: second, namespace: default}
+spec:
+  parentRefs: [{name: second}]
+  rules: [{backendRefs: [{name: echo-v2, port: 80}]}]
+`);
+    const programmed = await waitFor('Gateway second: Programmed=False', async () => {
+      const c = condition((await kget('gateway', 'second', 'default')).status?.conditions, 'Programmed');
+      return c?.status === 'False' && /already used/.test(c.message ?? '') ? c : undefined;
+    }, 10_000, 200);
+    expect(programmed.message).toContain(`${AGENT}:${PORT} is already used by gateway default/quickstart`);
+    const first = await kget('gateway', 'quickstart', 'default');
+    expect(condition(first.status.conditions, 'Programmed')?.status).toBe('True');
+    expect(await answeredBy(AGENT, PORT, '/v2/x')).toBe('echo-api');
+  }, 20_000);
 });

@@ -4,7 +4,8 @@
  * CEL rules, strict about unknown fields), Kubernetes kinds through the `kubernetes-models` validators
  * (the upstream OpenAPI schemas). Skipped, with a message, where kubectl is not installed.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -12,6 +13,8 @@ import { admit, formatFieldError } from '@portway/api';
 import { kubectlAvailable } from '@portway/testing';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The built CLI, whose `--help` lists the flags a manifest may pass (`npm run build`). */
+const CLI = `${ROOT}apps/portway/dist/main.js`;
 const KUSTOMIZATIONS = ['deploy/hub', 'deploy/hub/overlays/dev', 'deploy/hub/overlays/ha', 'deploy/spoke', 'deploy/spoke/overlays/dev'];
 const PORTWAY_GROUPS = new Set(['gateway.networking.k8s.io', 'gateway.networking.x-k8s.io', 'multicluster.x-k8s.io']);
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'GatewayClass', 'CustomResourceDefinition']);
@@ -87,6 +90,27 @@ describe.skipIf(!kubectlAvailable())('deploy/ manifests (skipped: kubectl is not
     expect(gc.spec.controllerName).toBe('portway.dev/gateway-controller');
     const nats = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'portway-nats-config') as any;
     expect(nats.data['nats.conf']).toMatch(/jetstream \{[\s\S]*leafnodes \{\s*port: 7422/);
+  });
+
+  it.skipIf(!existsSync(CLI))('every flag the manifests pass to portway exists in its --help (skipped: run npm run build first)', async () => {
+    const used: string[] = [];
+    const unknown: string[] = [];
+    for (const dir of KUSTOMIZATIONS) {
+      for (const o of (await render(dir)) as any[]) {
+        for (const c of o.spec?.template?.spec?.containers ?? []) {
+          if (!String(c.image).startsWith('ghcr.io/portway-dev/portway')) continue;
+          const [command, ...args] = c.args as string[];
+          const help = spawnSync(process.execPath, [CLI, command!, '--help'], { encoding: 'utf8' }).stdout;
+          const known = new Set(help.match(/--[a-z][a-z-]*/g) ?? []);
+          for (const flag of args.filter((a) => a.startsWith('--')).map((a) => a.split('=')[0]!)) {
+            used.push(`${command} ${flag}`);
+            if (!known.has(flag)) unknown.push(`${dir}: ${o.kind} ${o.metadata.name}: portway ${command} has no ${flag}`);
+          }
+        }
+      }
+    }
+    expect(used).toEqual(expect.arrayContaining(['controller --provider', 'agent --cluster', 'agent --address']));
+    expect(unknown).toEqual([]);
   });
 
   it('the schema check catches a broken manifest', async () => {
