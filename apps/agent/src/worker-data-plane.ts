@@ -9,6 +9,7 @@ import type { Log } from './log.js';
 import { eastWestWorkerEnv } from './east-west/east-west-worker-env.js';
 import type { EndpointHealthUpdate } from './health/health-monitor.js';
 import { WorkerHealthChannel } from './health/worker-health-channel.js';
+import { ShardOutbox } from './worker-shards.js';
 
 export interface WorkerDataPlaneOptions {
   workers: number;
@@ -25,6 +26,8 @@ export interface WorkerDataPlaneOptions {
 }
 
 interface Pending {
+  /** The config set of this apply (a worker that asks for a resend gets all of it again). */
+  configs: readonly GatewayConfig[];
   /** Workers that must answer (those ready when the apply was sent and still alive). */
   targets: Set<number>;
   results: Map<number, ApplyResult>;
@@ -37,13 +40,15 @@ interface Pending {
  * Runs the proxy in N worker processes sharing the listening sockets (node:cluster). Every
  * apply goes to all workers, and resolves when each of them serves the new config set, so acks
  * report what every worker serves. A worker that dies is replaced and given the current set
- * before it counts again.
+ * before it counts again. Configs travel as shards, each worker receiving only those it does not
+ * hold (see worker-shards.ts): an edit costs the IPC of what it changed, not of the whole set.
  */
 export class WorkerDataPlane implements DataPlane {
   private readonly workers = new Set<Worker>();
   private readonly ready = new Set<Worker>();
   private readonly pending = new Map<number, Pending>();
   private current: GatewayConfig[] = [];
+  private readonly outbox = new ShardOutbox();
   private nextId = 1;
   private closing = false;
   private readonly secret = randomBytes(32).toString('hex');
@@ -75,13 +80,18 @@ export class WorkerDataPlane implements DataPlane {
       worker.on('message', (m: FromWorker) => {
         if (m.type === 'ready') {
           // A replacement worker first gets the current set, then counts for applies.
-          if (this.current.length > 0) {
-            const id = this.nextId++;
-            worker.send({ type: 'apply', id, configs: this.current } satisfies ToWorker);
-          }
+          if (this.current.length > 0) this.sendApply([worker], this.nextId++, this.current);
           this.ready.add(worker);
           resolve();
+        } else if (m.type === 'resend') {
+          // The worker lacked shards (it emptied its cache): everything again, same apply.
+          this.outbox.forget(worker.id);
+          const p = this.pending.get(m.id);
+          this.options.log.warn({ pid: worker.process.pid, message: m.message }, 'proxy worker asked for the whole config set again');
+          // Without a pending apply it was a replacement worker's first one: the current set.
+          if (this.workers.has(worker)) this.sendApply([worker], m.id, p ? p.configs : this.current);
         } else if (m.type === 'applied' || m.type === 'failed') {
+          if (m.type === 'failed') this.outbox.forget(worker.id);
           const p = this.pending.get(m.id);
           if (!p) return;
           if (m.type === 'failed') {
@@ -94,6 +104,7 @@ export class WorkerDataPlane implements DataPlane {
       });
       worker.on('exit', (code, signal) => {
         this.workers.delete(worker);
+        this.outbox.forget(worker.id);
         this.ready.delete(worker);
         for (const [id, p] of this.pending) {
           p.targets.delete(worker.id);
@@ -112,10 +123,23 @@ export class WorkerDataPlane implements DataPlane {
     const targets = [...this.ready];
     return new Promise<ApplyResult>((resolve, reject) => {
       const timer = setTimeout(() => this.finish(id, new Error('workers did not answer in time')), this.options.applyTimeoutMs ?? 30_000);
-      this.pending.set(id, { targets: new Set(targets.map((w) => w.id)), results: new Map(), resolve, reject, timer });
-      for (const w of targets) w.send({ type: 'apply', id, configs } satisfies ToWorker);
-      if (targets.length === 0) this.finish(id, new Error('no proxy worker is running'));
+      this.pending.set(id, { configs, targets: new Set(targets.map((w) => w.id)), results: new Map(), resolve, reject, timer });
+      if (targets.length === 0) {
+        this.finish(id, new Error('no proxy worker is running'));
+        return;
+      }
+      try {
+        this.sendApply(targets, id, configs);
+      } catch (e) {
+        this.finish(id, e as Error);
+      }
     });
+  }
+
+  /** Shards `configs` once for `workers` and sends each the shards it lacks. */
+  private sendApply(workers: readonly Worker[], id: number, configs: readonly GatewayConfig[]): void {
+    const prepared = this.outbox.prepare(configs, workers.map((w) => w.id));
+    for (const w of workers) w.send({ type: 'apply', id, ...this.outbox.messageFor(w.id, prepared) } satisfies ToWorker);
   }
 
   private settleIfComplete(id: number): void {
