@@ -6,6 +6,8 @@ import { identityOf } from './object-identity.js';
 const SERVER_FIELDS = ['uid', 'generation', 'resourceVersion', 'managedFields', 'selfLink'] as const;
 
 interface Entry {
+  /** The object as the source handed it over last time (files keep unchanged objects as they are). */
+  raw: AnyObject;
   /** The object as the file gave it, without status and server-owned metadata. */
   input: AnyObject;
   /** The object as admitted (what the source reports). */
@@ -41,9 +43,15 @@ export class Admission {
     for (const raw of objects) {
       const id = identityOf(raw);
       seen.add(id);
-      const input = stripServerFields(raw);
       const prev = this.entries.get(id);
+      // An object the file model kept as it was (its file was not read again): nothing to compare.
+      if (prev && prev.raw === raw) {
+        out.push(prev.output);
+        continue;
+      }
+      const input = stripServerFields(raw);
       if (prev && isDeepStrictEqual(prev.input, input)) {
+        prev.raw = raw;
         out.push(prev.output);
         continue;
       }
@@ -58,10 +66,10 @@ export class Admission {
         resourceVersion: String(++this.counter),
       };
       const output = { ...input, metadata } as AnyObject;
-      this.entries.set(id, { input, output, uid, firstSeen, generation });
+      this.entries.set(id, { raw, input, output, uid, firstSeen, generation });
       out.push(output);
     }
-    for (const id of [...this.entries.keys()]) if (!seen.has(id)) this.entries.delete(id);
+    if (this.entries.size > seen.size) for (const id of [...this.entries.keys()]) if (!seen.has(id)) this.entries.delete(id);
     return out;
   }
 }

@@ -17,6 +17,7 @@ import { HostTable } from '../routing/host-table.js';
 import { compileRouter } from '../routing/router.js';
 import type { UpstreamRegistry } from '../upstream/upstream.js';
 import { compileTcpListener, compileTlsListener, compileUdpListener, type UdpListenerIr } from './compile-l4.js';
+import { compileMemoFor, type CompileMemo } from './compile-memo.js';
 import type {
   CompiledBackendRef,
   CompiledGateway,
@@ -57,6 +58,9 @@ export function compileGateway(config: GatewayConfig, ctx: CompileContext): Comp
   const backends = new Map<string, BackendRuntime>();
   const backendCtx = ctx.health !== undefined ? { cluster: config.cluster, health: ctx.health } : undefined;
   for (const [id, b] of Object.entries(config.backends)) backends.set(id, new BackendRuntime(b, ctx.registry, backendCtx));
+  // Unchanged (frozen) backends keep their runtimes, and unchanged virtual hosts their routers.
+  const memo = compileMemoFor(ctx.registry, `${config.gateway.namespace}/${config.gateway.name}`);
+  memo.begin(config, backends);
   const upstreamKeys = new Set<string>();
   for (const b of backends.values()) for (const u of b.ready) upstreamKeys.add(u.key);
 
@@ -65,7 +69,7 @@ export function compileGateway(config: GatewayConfig, ctx: CompileContext): Comp
   const ports: CompiledPort[] = [];
   const udpPorts: CompiledUdpPort[] = [];
   for (const p of config.ports) {
-    const port = compileTcpPort(p.port, p.listeners.filter((l) => l.protocol !== 'UDP'), lookup, backends, ctx, issues);
+    const port = compileTcpPort(p.port, p.listeners.filter((l) => l.protocol !== 'UDP'), lookup, backends, ctx, issues, memo);
     if (port !== null) ports.push(port);
     const udp = p.listeners.filter((l): l is UdpListenerIr => l.protocol === 'UDP');
     if (udp.length > 0) {
@@ -75,6 +79,7 @@ export function compileGateway(config: GatewayConfig, ctx: CompileContext): Comp
       }
     }
   }
+  memo.commit();
   return {
     key: `${config.gateway.namespace}/${config.gateway.name}`,
     generation: config.gateway.generation,
@@ -98,6 +103,7 @@ function compileTcpPort(
   backends: ReadonlyMap<string, BackendRuntime>,
   ctx: CompileContext,
   issues: ListenerIssue[],
+  memo: CompileMemo,
 ): CompiledPort | null {
   if (irListeners.length === 0) return null;
   const kind: PortKind = irListeners.some((l) => l.protocol === 'HTTPS' || l.protocol === 'TLS')
@@ -117,7 +123,7 @@ function compileTcpPort(
       continue;
     }
     if (l.protocol === 'HTTP' || l.protocol === 'HTTPS') {
-      const compiled = compileListener(l, port, backends, ctx);
+      const compiled = compileListener(l, port, backends, ctx, memo);
       listeners.push(compiled);
       sniOrder.push(compiled);
     } else if (l.protocol === 'TLS') {
@@ -157,9 +163,10 @@ function compileListener(
   port: number,
   backends: ReadonlyMap<string, BackendRuntime>,
   ctx: CompileContext,
+  memo: CompileMemo,
 ): CompiledListener {
   const vhosts = new HostTable<CompiledVirtualHost>();
-  for (const vh of l.virtualHosts) vhosts.add(vh.hostname, compileVirtualHost(vh, backends, ctx));
+  for (const vh of l.virtualHosts) vhosts.add(vh.hostname, memo.virtualHost(vh, backends, () => compileVirtualHost(vh, backends, ctx)));
   return {
     name: l.name,
     hostname: l.hostname,
