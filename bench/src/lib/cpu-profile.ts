@@ -11,6 +11,8 @@ interface ProfileNode {
 }
 
 interface CpuProfile {
+  /** Microseconds on the monotonic clock (the one `process.hrtime` reads). */
+  startTime: number;
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -28,6 +30,9 @@ export interface FunctionCost {
 
 export interface ProfileSummary {
   samples: number;
+  /** Milliseconds of samples counted (in the windows, when given), and of those not idle. */
+  totalMs: number;
+  busyMs: number;
   /** Share of samples outside (idle), i.e. the process waited for I/O. */
   idlePct: number;
   functions: FunctionCost[];
@@ -65,7 +70,14 @@ export function areaOf(url: string, name: string): string {
   return 'other';
 }
 
-export function summarizeProfile(file: string, top = 40): ProfileSummary {
+/** A time window on the monotonic clock, in microseconds (`process.hrtime.bigint() / 1000n`). */
+export interface ProfileWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+/** Summary of a profile; with `windows`, of the samples taken within them only. */
+export function summarizeProfile(file: string, top = 40, windows?: readonly ProfileWindow[]): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
@@ -80,8 +92,13 @@ export function summarizeProfile(file: string, top = 40): ProfileSummary {
   const areas = new Map<string, number>();
   let all = 0;
   let idle = 0;
+  let counted = 0;
+  let at = p.startTime;
   for (let i = 0; i < p.samples.length; i++) {
     const dt = p.timeDeltas[i] ?? 0;
+    at += dt;
+    if (windows !== undefined && !windows.some((w) => at >= w.fromUs && at <= w.toUs)) continue;
+    counted++;
     const node = byId.get(p.samples[i]!)!;
     all += dt;
     if (node.callFrame.functionName === '(idle)') {
@@ -119,7 +136,9 @@ export function summarizeProfile(file: string, top = 40): ProfileSummary {
     .sort((a, b) => b.selfPct - a.selfPct)
     .slice(0, top);
   return {
-    samples: p.samples.length,
+    samples: counted,
+    totalMs: all / 1000,
+    busyMs: (all - idle) / 1000,
     idlePct: pct(idle),
     functions,
     areas: [...areas].map(([area, v]) => ({ area, selfPct: pct(v), busyPct: all > idle ? (100 * v) / (all - idle) : 0 })).sort((a, b) => b.selfPct - a.selfPct),
@@ -127,6 +146,6 @@ export function summarizeProfile(file: string, top = 40): ProfileSummary {
 }
 
 /** Inclusive cost of every function whose file matches `filter` (e.g. "libs/proxy"), highest first. */
-export function inclusiveCosts(file: string, filter: (f: FunctionCost) => boolean): FunctionCost[] {
-  return summarizeProfile(file, Number.MAX_SAFE_INTEGER).functions.filter(filter).sort((a, b) => b.totalPct - a.totalPct);
+export function inclusiveCosts(file: string, filter: (f: FunctionCost) => boolean, windows?: readonly ProfileWindow[]): FunctionCost[] {
+  return summarizeProfile(file, Number.MAX_SAFE_INTEGER, windows).functions.filter(filter).sort((a, b) => b.totalPct - a.totalPct);
 }
