@@ -16,13 +16,13 @@ import type { HeaderObject } from '../filters/header-plan.js';
 import { modifyPath } from '../filters/path-rewrite.js';
 import { buildLocation } from '../filters/redirect.js';
 import type { Upstream } from '../upstream/upstream.js';
-import { buildUpstreamHeaders, cleanResponseHeaders, clientIp } from './forward-headers.js';
+import { buildUpstreamHeaders, cleanResponseHeaders, clientIp, fieldsToObject } from './forward-headers.js';
 import { sendHeadersOnly, sendStatus } from './gateway-responses.js';
 import { asResponse, type ClientRequest, type ClientResponse, type ResponseLike } from './http-types.js';
 import { sendMirror } from './mirror.js';
 import { MIRROR_BACKLOG_LIMIT, RETRY_BODY_LIMIT, type ProxyContext } from './proxy-context.js';
 import type { Routed } from './route-request.js';
-import { H1Attempt, H2Attempt, type AttemptOwner, type AttemptRequest, type UpstreamAttempt } from './upstream-attempt.js';
+import { H1Attempt, H2Attempt, type AttemptRequest, type H1AttemptOwner, type UpstreamAttempt } from './upstream-attempt.js';
 
 const kExchange = Symbol('exchange');
 type Owned<T> = T & { [kExchange]?: Exchange };
@@ -47,7 +47,7 @@ const CONNECT_ERRORS = new Set([
   'ERR_HTTP2_ERROR',
 ]);
 
-export class Exchange implements AttemptOwner {
+export class Exchange implements H1AttemptOwner {
   private readonly res: ResponseLike;
   private readonly rule: CompiledRule;
   private ref: CompiledBackendRef | null = null;
@@ -66,6 +66,8 @@ export class Exchange implements AttemptOwner {
   private origin: string | undefined;
   /** Set when the gateway answers itself after the mirrors are sent: [status, message]. */
   private failure: [number, string] | null = null;
+  /** Response body bytes still to come when the backend declared a Content-Length, else -1. */
+  private bodyLeft = -1;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -259,10 +261,33 @@ export class Exchange implements AttemptOwner {
     attempt.start(request);
   }
 
+  /** HTTP/2 backends: the response head as a header object. */
   onUpstreamResponse(a: UpstreamAttempt, status: number, headers: HeaderObject): void {
+    if (!this.takeResponse(a, status)) return;
+    cleanResponseHeaders(headers);
+    this.writeDecorated(status, headers);
+  }
+
+  /**
+   * HTTP/1.1 backends: the response head as field lines. Without response filters (the common
+   * case) they go to `writeHead` as they are; otherwise through a header object.
+   */
+  onUpstreamFields(a: UpstreamAttempt, status: number, fields: string[], contentLength: number): void {
+    if (!this.takeResponse(a, status)) return;
+    this.bodyLeft = contentLength;
+    const { rule } = this;
+    if (rule.responsePlan !== null || this.ref!.responsePlan !== null || (rule.cors !== null && this.origin !== undefined) || rule.session !== null) {
+      this.writeDecorated(status, fieldsToObject(fields));
+    } else {
+      this.res.writeHead(status, fields);
+    }
+  }
+
+  /** Whether the response of try `a` goes to the client (not stale, not retried). */
+  private takeResponse(a: UpstreamAttempt, status: number): boolean {
     if (a !== this.current || this.done) {
       a.abort(new Error('stale'));
-      return;
+      return false;
     }
     this.clearTryTimer();
     this.ref!.backend!.report(a.upstream, status >= 500);
@@ -273,10 +298,13 @@ export class Exchange implements AttemptOwner {
         a.abort(new Error(`retrying after status ${status}`));
         if (decision === 'retry') this.retry(false);
         else this.fail(503, 'retry budget exhausted');
-        return;
+        return false;
       }
     }
-    cleanResponseHeaders(headers);
+    return true;
+  }
+
+  private writeDecorated(status: number, headers: HeaderObject): void {
     this.decorateResponse(headers, this.ref);
     if (this.sessionIssued !== -2 && this.rule.session !== null) this.addSessionToken(headers);
     this.res.writeHead(status, headers);
@@ -284,6 +312,15 @@ export class Exchange implements AttemptOwner {
 
   onUpstreamData(a: UpstreamAttempt, chunk: Buffer): void {
     if (a !== this.current || this.done) return;
+    const left = this.bodyLeft;
+    if (left === chunk.length) {
+      // The last bytes of a body of declared length (often the whole body): head and body leave
+      // in one write, and the exchange is over (undici's end of message follows, ignored).
+      this.res.end(chunk);
+      this.finish();
+      return;
+    }
+    if (left > 0) this.bodyLeft = left - chunk.length;
     if (!this.res.write(chunk)) {
       a.pause();
       (this.res as unknown as NodeJS.EventEmitter).once('drain', onClientDrain);

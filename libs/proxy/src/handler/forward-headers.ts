@@ -72,6 +72,65 @@ export function cleanResponseHeaders(h: HeaderObject): void {
   }
 }
 
+/** Lengths of the HOP_BY_HOP names: only field names of these lengths are lower-cased to be checked. */
+const HOP_LENGTHS: readonly boolean[] = (() => {
+  const a: boolean[] = [];
+  for (const name of HOP_BY_HOP) a[name.length] = true;
+  return a;
+})();
+
+/**
+ * A backend's HTTP/1.1 response head, undici's raw field lines (name, value, ... as Buffers),
+ * appended to `out` as latin1 strings, names as sent, without hop-by-hop fields: ready for
+ * `writeHead(status, out)`, with no header object and no lower-cased copies (a name is
+ * lower-cased only when its length is that of a hop-by-hop name or Content-Length). Returns
+ * the declared Content-Length, or -1 when there is none (or it is not a plain number).
+ */
+export function responseFields(raw: readonly Buffer[], out: string[]): number {
+  let contentLength = -1;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const len = name.length;
+    if (len === 14 || HOP_LENGTHS[len] === true) {
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower)) continue;
+      if (lower === 'content-length') {
+        const value = raw[i + 1]!.toString('latin1');
+        out.push(name, value);
+        contentLength = DIGITS.test(value) ? Number(value) : -1;
+        continue;
+      }
+    }
+    out.push(name, raw[i + 1]!.toString('latin1'));
+  }
+  return contentLength;
+}
+
+const DIGITS = /^\d{1,15}$/;
+
+/** Field lines ([name, value, ...]) as a header object: lower-case names, repeated names as lists. */
+export function fieldsToObject(fields: readonly string[]): HeaderObject {
+  const h: HeaderObject = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i]!.toLowerCase();
+    const value = fields[i + 1]!;
+    const cur = h[name];
+    if (cur === undefined) h[name] = value;
+    else if (Array.isArray(cur)) cur.push(value);
+    else h[name] = [cur, value];
+  }
+  return h;
+}
+
+/** undici's raw trailer field lines as a header object, hop-by-hop fields left out. */
+export function trailerObject(raw: readonly Buffer[]): HeaderObject {
+  const fields: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) fields.push(raw[i]!.toString('latin1'), raw[i + 1]!.toString('latin1'));
+  const h = fieldsToObject(fields);
+  cleanResponseHeaders(h);
+  return h;
+}
+
 /** The client's IP as seen on the connection ("" when unknown). */
 export function clientIp(remote: string | undefined): string {
   if (remote === undefined) return '';

@@ -13,7 +13,8 @@ export interface ResponseLike {
   readonly headersSent: boolean;
   readonly writableEnded: boolean;
   readonly destroyed: boolean;
-  writeHead(status: number, headers?: OutgoingHttpHeaders): unknown;
+  /** `headers`: a header object, or field lines [name, value, ...]. */
+  writeHead(status: number, headers?: OutgoingHttpHeaders | string[]): unknown;
   write(chunk: Buffer | string): boolean;
   end(chunk?: Buffer | string): unknown;
   addTrailers(headers: OutgoingHttpHeaders): void;

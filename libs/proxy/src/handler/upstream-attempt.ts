@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { HeaderObject } from '../filters/header-plan.js';
 import type { Upstream } from '../upstream/upstream.js';
+import { responseFields, trailerObject } from './forward-headers.js';
 
 /** The Exchange side of an attempt. */
 export interface AttemptOwner {
@@ -37,18 +38,37 @@ export interface AttemptRequest {
 /** Request aborted by the proxy: callbacks that follow are ignored. */
 class AbortedAttempt extends Error {}
 
-export class H1Attempt implements Dispatcher.DispatchHandler, UpstreamAttempt {
-  private controller: Dispatcher.DispatchController | null = null;
+/** The Exchange side of an HTTP/1.1 attempt: the response head arrives as field lines. */
+export interface H1AttemptOwner extends AttemptOwner {
+  /**
+   * `fields`: the backend's header field lines as [name, value, ...], names as sent, hop-by-hop
+   * fields left out; `contentLength`: its declared body length, -1 when none.
+   */
+  onUpstreamFields(a: UpstreamAttempt, status: number, fields: string[], contentLength: number): void;
+}
+
+/**
+ * HTTP/1.1 try over the endpoint's undici Pool. It is an undici dispatch handler of the
+ * `onConnect / onHeaders / onData / onComplete / onError` form, which the Pool calls directly
+ * with the response's raw field lines (the `onRequestStart / onResponseStart` form goes through
+ * a wrapper that allocates two objects and builds a header object per response, and an empty
+ * trailers object): one object per try.
+ */
+export class H1Attempt implements UpstreamAttempt {
+  private abortFn: ((err: Error) => void) | null = null;
+  private resumeFn: (() => void) | null = null;
+  private paused = false;
   private aborted: Error | null = null;
 
   constructor(
-    private readonly owner: AttemptOwner,
+    private readonly owner: H1AttemptOwner,
     readonly upstream: Upstream,
   ) {}
 
   start(r: AttemptRequest): void {
+    const u = this.upstream;
     try {
-      this.upstream.getPool().dispatch(
+      u.getPool().dispatch(
         {
           method: r.method as Dispatcher.HttpMethod,
           path: r.path,
@@ -56,54 +76,66 @@ export class H1Attempt implements Dispatcher.DispatchHandler, UpstreamAttempt {
           body: r.body,
           // Fresh requests of any method may go on an idle keep-alive connection.
           blocking: false,
-        },
-        this,
+          // One server name per endpoint (the backend TLS policy's, or the address for plain
+          // HTTP, where it is unused): undici would otherwise derive it from each request's
+          // Host header, and reconnect a TLS pool whenever the Host changes.
+          // (undici reads `servername` from the dispatch options; its types do not list it)
+          servername: u.tls !== null ? u.tls.servername : u.address,
+        } as Dispatcher.DispatchOptions,
+        this as unknown as Dispatcher.DispatchHandler,
       );
     } catch (err) {
-      queueMicrotask(() => this.onResponseError(null, err as Error));
+      queueMicrotask(() => this.onError(err as Error));
     }
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.aborted !== null) controller.abort(this.aborted);
+  /** @internal undici: the request is queued on a connection */
+  onConnect(abort: (err: Error) => void): void {
+    this.abortFn = abort;
+    if (this.aborted !== null) abort(this.aborted);
   }
 
-  onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: HeaderObject): void {
-    if (this.aborted !== null || status < 200) return;
-    this.owner.onUpstreamResponse(this, status, headers);
+  /** @internal undici: the response head; false pauses the connection's reading */
+  onHeaders(status: number, raw: Buffer[], resume: () => void): boolean {
+    this.resumeFn = resume;
+    if (this.aborted !== null || status < 200) return true;
+    const fields: string[] = [];
+    const contentLength = responseFields(raw, fields);
+    this.owner.onUpstreamFields(this, status, fields, contentLength);
+    return !this.paused;
   }
 
-  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+  /** @internal undici: a body chunk; false pauses */
+  onData(chunk: Buffer): boolean {
     if (this.aborted === null) this.owner.onUpstreamData(this, chunk);
+    return !this.paused;
   }
 
-  onResponseEnd(_c: Dispatcher.DispatchController, trailers: HeaderObject): void {
+  /** @internal undici: the response ended (raw trailer field lines, possibly empty) */
+  onComplete(rawTrailers: Buffer[] | null): void {
     if (this.aborted !== null) return;
-    let any = false;
-    for (const _ in trailers) {
-      any = true;
-      break;
-    }
-    this.owner.onUpstreamEnd(this, any ? trailers : null);
+    this.owner.onUpstreamEnd(this, rawTrailers !== null && rawTrailers.length > 0 ? trailerObject(rawTrailers) : null);
   }
 
-  onResponseError(_c: Dispatcher.DispatchController | null, err: Error): void {
+  /** @internal undici */
+  onError(err: Error): void {
     if (this.aborted === null) this.owner.onUpstreamError(this, err);
   }
 
   abort(reason: Error): void {
     if (this.aborted !== null) return;
     this.aborted = reason instanceof AbortedAttempt ? reason : new AbortedAttempt(reason.message);
-    this.controller?.abort(this.aborted);
+    this.abortFn?.(this.aborted);
   }
 
   pause(): void {
-    this.controller?.pause();
+    this.paused = true;
   }
 
   resume(): void {
-    this.controller?.resume();
+    if (!this.paused) return;
+    this.paused = false;
+    this.resumeFn?.();
   }
 }
 
