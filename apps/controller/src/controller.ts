@@ -4,7 +4,7 @@ import { assignAddresses, buildGraph, programmedInvalid, type Condition, type Gr
 import { configHash, type GatewayConfig } from '@portway/ir';
 import type { ResourceSource, SourceError, SourceState } from '@portway/provider-file';
 import { StatusPreparer, type StatusUpdate } from '@portway/status';
-import { translate } from '@portway/translate';
+import { translate, type ClusterGateways } from '@portway/translate';
 import { AgentDirectory, agentId, type AgentRecord } from './agent-directory.js';
 import type { Log } from './log.js';
 import { gatewayPlacement, NO_PLACEMENT_RULES, placementTargets, type Placement, type PlacementRules } from './placement.js';
@@ -31,6 +31,11 @@ export interface HubOptions {
    * the first build, so the first status is not a false Pending (default 3 s; 0: do not wait).
    */
   discoveryMs?: number;
+  /**
+   * Clusters reached through their east-west gateway (`--cluster-gateway`): their endpoints get
+   * `via` in the other clusters' configs. Absent: every endpoint is dialed directly.
+   */
+  clusterGateways?: ClusterGateways;
 }
 
 export interface ControllerOptions {
@@ -328,7 +333,7 @@ export class Controller {
       }
     }
     // The IR is built per cluster (endpoints carry the cluster they live in).
-    const configs = [...byCluster].flatMap(([cluster, addresses]) => translate(graph, { cluster, addresses }));
+    const configs = [...byCluster].flatMap(([cluster, addresses]) => translate(graph, { cluster, addresses, clusterGateways: this.options.hub?.clusterGateways }));
     return { configs, problems, addresses: {} };
   }
 

@@ -60,6 +60,7 @@ addNatsOptions(
     .option('--lease-name <name>', 'name of the leader-election Lease', 'portway-controller')
     .option('--admin <host:port>', 'admin listener (/healthz, /readyz, /status, /agents, /history, /metrics)', DEFAULT_ADMIN)
     .option('--cluster-placement <rule>', 'clusters of Gateways without the portway.dev/clusters annotation ("east,west"), or of one Gateway ("ns/name=east"); repeatable', collect, [])
+    .option('--cluster-gateway <cluster=host:port>', 'reach a cluster\'s endpoints through its agent\'s east-west listener (portway agent --east-west-listen) rather than directly; repeatable', collect, [])
     .option('--ack-timeout-ms <ms>', 'time agents have to serve a revision before Programmed reads a timeout', int('--ack-timeout-ms', 1), 10_000)
     .option('--agent-stale-ms <ms>', 'heartbeats missed for this long: the agent is stale (still waited for)', int('--agent-stale-ms', 1), 15_000)
     .option('--agent-gone-ms <ms>', 'heartbeats missed for this long: the agent is gone (no longer waited for)', int('--agent-gone-ms', 1), 60_000)

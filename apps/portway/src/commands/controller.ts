@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import { natsConnectOptions, type NatsCliOptions } from '../nats-options.js';
 import { createResourceSource, type Leadership, type ProviderName, type WiredSource } from '../resource-source.js';
 import { runScopedUntilSignal } from '../run-scoped.js';
+import { parseClusterGateways } from '@portway/translate';
 
 export interface ControllerCommandOptions extends NatsCliOptions {
   provider: ProviderName;
@@ -20,6 +21,8 @@ export interface ControllerCommandOptions extends NatsCliOptions {
   leaseName?: string;
   admin: string;
   clusterPlacement: string[];
+  /** `--cluster-gateway cluster=address:port`: clusters reached through their east-west gateway. */
+  clusterGateway?: string[];
   logLevel: string;
   debounceMs: number;
   ackTimeoutMs: number;
@@ -55,6 +58,7 @@ export function runController(options: ControllerCommandOptions, log: Logger) {
   return Effect.gen(function* () {
     // Bad input is reported before anything starts.
     const placement = parsePlacementRules(options.clusterPlacement);
+    const clusterGateways = parseClusterGateways(options.clusterGateway ?? []);
     const admin = parseHostPort(options.admin);
     const connect = natsConnectOptions(options);
     if (options.agentGoneMs < options.agentStaleMs) throw new Error('--agent-gone-ms must be at least --agent-stale-ms');
@@ -110,6 +114,7 @@ export function runController(options: ControllerCommandOptions, log: Logger) {
           staleAfterMs: options.agentStaleMs,
           goneAfterMs: options.agentGoneMs,
           discoveryMs: options.discoveryMs,
+          clusterGateways,
         },
       });
       try {
