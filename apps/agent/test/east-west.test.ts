@@ -8,7 +8,7 @@ import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessBus } from '@portway/bus';
-import type { Backend, Endpoint, GatewayConfig } from '@portway/ir';
+import type { Backend, Endpoint } from '@portway/ir';
 import { eastWestServerName } from '@portway/proxy';
 import { makeTestCertificates, type TestCertificates } from '@portway/testing';
 import { Agent } from '../src/agent.js';
@@ -17,6 +17,7 @@ import { EastWestAllowingDataPlane } from '../src/east-west/east-west-data-plane
 import { EastWestListener } from '../src/east-west/east-west-listener.js';
 import { InProcessDataPlane } from '../src/in-process-data-plane.js';
 import type { Log } from '../src/log.js';
+import { freePort, httpConfig, l4Config } from './support/ir-configs.js';
 
 const quiet: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -46,81 +47,11 @@ async function tcpEchoBackend(host: string): Promise<{ server: net.Server; port:
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-async function freePort(host: string): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, host, r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 function backend(id: string, endpoints: Endpoint[]): Backend {
   return { id, protocol: 'HTTP1', endpoints };
 }
 
-function httpConfig(cluster: string, name: string, port: number, b: Backend, address: string): GatewayConfig {
-  return {
-    apiVersion: 'portway.dev/ir/v1',
-    gateway: { namespace: 'default', name, generation: 1 },
-    cluster,
-    addresses: [address],
-    ports: [
-      {
-        port,
-        listeners: [
-          {
-            name: `default/${name}/http`,
-            protocol: 'HTTP',
-            virtualHosts: [
-              {
-                hostname: '*',
-                matches: [{ rule: 0, path: { type: 'PathPrefix', value: '/' } }],
-                rules: [
-                  {
-                    id: `HTTPRoute/default/${name}/0`,
-                    route: { kind: 'HTTPRoute', namespace: 'default', name, rule: 0 },
-                    filters: [],
-                    backends: [{ backend: b.id, weight: 1 }],
-                  },
-                ],
-              },
-            ],
-          },
-        ],
-      },
-    ],
-    backends: { [b.id]: b },
-  };
-}
-
-function tcpConfig(cluster: string, name: string, port: number, b: Backend, address: string): GatewayConfig {
-  return {
-    apiVersion: 'portway.dev/ir/v1',
-    gateway: { namespace: 'default', name, generation: 1 },
-    cluster,
-    addresses: [address],
-    ports: [
-      {
-        port,
-        listeners: [
-          {
-            name: `default/${name}/tcp`,
-            protocol: 'TCP',
-            routes: [
-              {
-                id: `TCPRoute/default/${name}/0`,
-                route: { kind: 'TCPRoute', namespace: 'default', name, rule: 0 },
-                hostnames: [],
-                backends: [{ backend: b.id, weight: 1 }],
-              },
-            ],
-          },
-        ],
-      },
-    ],
-    backends: { [b.id]: b },
-  };
-}
+const tcpConfig = (cluster: string, name: string, port: number, b: Backend, address: string) => l4Config('TCP', cluster, name, port, b, address);
 
 async function get(host: string, port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
