@@ -16,7 +16,7 @@ describe('east-west server names', () => {
   });
 
   it('rejects what names no endpoint', () => {
-    for (const bad of [
+    for (const bad of <(string | false | undefined)[]>[
       undefined,
       false,
       '',
