@@ -149,6 +149,8 @@ export const policyConflicted = (msg: string) => c('Accepted', 'False', 'Conflic
 export const policyNoValidCACertificate = (msg: string) => c('Accepted', 'False', 'NoValidCACertificate', msg);
 /** Policy Accepted=False: the target cannot be found. */
 export const policyTargetNotFound = (msg: string) => c('Accepted', 'False', 'TargetNotFound', msg);
+/** Policy Accepted=False: the policy is invalid (e.g. a target of a kind it cannot apply to). */
+export const policyInvalid = (msg: string) => c('Accepted', 'False', 'Invalid', msg);
 export const policyResolvedRefs = () => c('ResolvedRefs', 'True', 'ResolvedRefs', 'All references are resolved');
 export const policyInvalidCACertificateRef = (msg: string) => c('ResolvedRefs', 'False', 'InvalidCACertificateRef', msg);
 export const policyInvalidKind = (msg: string) => c('ResolvedRefs', 'False', 'InvalidKind', msg);

@@ -1,6 +1,7 @@
 import type { Route, Snapshot } from '@portway/api';
 import { buildBackendTLSPolicies } from './backend-tls-policies.js';
 import { buildBackendTrafficPolicies } from './backend-traffic-policies.js';
+import { buildBackendPolicies } from './backend-policies.js';
 import { buildGatewayClasses, buildGateways } from './gateways.js';
 import { Resources, sameObjects, type ResourceRead } from './resources.js';
 import { buildRoutes, type RouteMemo } from './routes.js';
@@ -51,6 +52,7 @@ export class GraphBuilder {
     const { gateways, listenerSets } = buildGateways({ gateways: snapshot.Gateway, listenerSets: snapshot.ListenerSet, classes: gatewayClasses, resources, grants, options });
     const tlsPolicies = buildBackendTLSPolicies(snapshot.BackendTLSPolicy, resources);
     const trafficPolicies = buildBackendTrafficPolicies(snapshot.XBackendTrafficPolicy);
+    const backendPolicies = buildBackendPolicies(snapshot.BackendPolicy ?? [], resources);
 
     const surroundings = surroundingsOf(snapshot, gateways, listenerSets);
     if (!sameSurroundings(this.surroundings, surroundings)) this.epoch++;
@@ -89,6 +91,7 @@ export class GraphBuilder {
       {
         tlsPolicies,
         trafficPolicies,
+        backendPolicies,
         routes: ([] as Route[]).concat(snapshot.HTTPRoute, snapshot.GRPCRoute, snapshot.TLSRoute, snapshot.TCPRoute, snapshot.UDPRoute),
         gateways,
         listenerSets,
@@ -101,7 +104,7 @@ export class GraphBuilder {
     resources.detach();
     this.resources = resources;
     this.lastBuild = stats;
-    return { gatewayClasses, gateways, listenerSets, routes, backendTLSPolicies: tlsPolicies.nodes, backendTrafficPolicies: trafficPolicies.nodes };
+    return { gatewayClasses, gateways, listenerSets, routes, backendTLSPolicies: tlsPolicies.nodes, backendTrafficPolicies: trafficPolicies.nodes, backendPolicies: backendPolicies.nodes };
   }
 }
 
@@ -130,7 +133,7 @@ function surroundingsOf(snapshot: Snapshot, gateways: readonly GatewayNode[], se
   ];
   return {
     listeners: JSON.stringify([gateways.map((g) => [g.key, g.listeners.map(listener)]), sets.map((s) => [s.key, s.gateway ?? null, s.listeners.map(listener)])]),
-    objects: [snapshot.ReferenceGrant, snapshot.BackendTLSPolicy, snapshot.XBackendTrafficPolicy, snapshot.BackendTLSPolicy.length > 0 ? snapshot.ConfigMap : []],
+    objects: [snapshot.ReferenceGrant, snapshot.BackendTLSPolicy, snapshot.XBackendTrafficPolicy, snapshot.BackendPolicy ?? [], snapshot.BackendTLSPolicy.length > 0 ? snapshot.ConfigMap : []],
   };
 }
 

@@ -8,4 +8,5 @@ export { isServable, isUsable } from './gateways.js';
 export type * from './types.js';
 export * from './addresses.js';
 export { parseDuration } from './durations.js';
+export { buildBackendPolicies, withBackendPolicy, type BackendPolicyIndex, type BackendPolicySettings } from './backend-policies.js';
 export { MCS_SERVICE_NAME_LABEL, MCS_SOURCE_CLUSTER_LABEL } from './service-imports.js';

@@ -6,6 +6,7 @@ import { resolveServiceImport } from './service-imports.js';
 import { compareCreation } from './order.js';
 import type { BackendTLSPolicyIndex } from './backend-tls-policies.js';
 import type { BackendTrafficPolicyIndex } from './backend-traffic-policies.js';
+import { recordBackendPolicyAncestors, withBackendPolicy, type BackendPolicyIndex } from './backend-policies.js';
 import { referenceAllowed } from './reference-grants.js';
 import type { Resources } from './resources.js';
 import { invalidRuleValue } from './rule-validation.js';
@@ -25,6 +26,8 @@ interface RouteInputs {
   routes: readonly Route[];
   tlsPolicies: BackendTLSPolicyIndex;
   trafficPolicies: BackendTrafficPolicyIndex;
+  /** Portway BackendPolicies (cluster weights, failover, health checks). */
+  backendPolicies?: BackendPolicyIndex;
   gateways: readonly GatewayNode[];
   listenerSets: readonly ListenerSetNode[];
   resources: Resources;
@@ -78,6 +81,7 @@ export function buildRoutes(inputs: RouteInputs, memo?: RouteMemo): RouteNode[] 
   countAttachedRoutes(routes, inputs.gateways, inputs.listenerSets);
   recordPolicyAncestors(routes, inputs.tlsPolicies);
   recordPolicyAncestors(routes, inputs.trafficPolicies);
+  if (inputs.backendPolicies) recordBackendPolicyAncestors(routes, inputs.backendPolicies);
   return routes;
 }
 
@@ -418,7 +422,8 @@ function resolveBackendRef(route: Route, routeNamespace: string, ref: BackendRef
   if (typeof backend === 'string') return fail(cond.routeBackendNotFound(backend));
   if (isImport && transport === 'UDP') backend.transport = 'UDP';
   const traffic = inputs.trafficPolicies.lookup(namespace, ref.name);
-  return { weight, backend: traffic ? { ...backend, traffic } : backend, filters };
+  const withTraffic = traffic ? { ...backend, traffic } : backend;
+  return { weight, backend: withBackendPolicy(withTraffic, inputs.backendPolicies?.lookup(isImport ? 'ServiceImport' : 'Service', namespace, ref.name)), filters };
 }
 
 /**

@@ -120,6 +120,21 @@ export interface ResolvedBackend {
   port: number;
   /** ServiceImport backends: how the agent spreads requests over the ClusterSet's clusters. */
   clusterPolicy?: { mode: 'Spread' | 'PreferClose' | 'Weighted'; weights?: Record<string, number>; failoverOrder?: string[] };
+  /** Key of the BackendPolicy (portway.dev) that applies, which set `healthCheck` and may have set `clusterPolicy`. */
+  backendPolicy?: string;
+  /** Health checking of the endpoints (IR `HealthCheck`), from the BackendPolicy. */
+  healthCheck?: {
+    active?: {
+      type: 'HTTP' | 'TCP';
+      path?: string;
+      expectedStatuses?: number[];
+      intervalMs: number;
+      timeoutMs: number;
+      healthyThreshold: number;
+      unhealthyThreshold: number;
+    };
+    passive?: { consecutiveErrors: number; baseEjectionMs: number; maxEjectionPercent: number };
+  };
   /** The Service port's transport when it is UDP (UDPRoute backends); absent means TCP. */
   transport?: 'UDP';
   /** Service port's appProtocol (e.g. "kubernetes.io/h2c"). */
@@ -204,6 +219,15 @@ export interface BackendTrafficPolicyNode {
   conditions: Condition[];
 }
 
+/** A Portway BackendPolicy (portway.dev/v1alpha1): its own Accepted condition, and the Gateways that use its targets. */
+export interface BackendPolicyNode {
+  source: import('@portway/api').BackendPolicy;
+  key: string;
+  ancestors: string[];
+  accepted: boolean;
+  conditions: Condition[];
+}
+
 export interface Graph {
   gatewayClasses: GatewayClassNode[];
   gateways: GatewayNode[];
@@ -211,6 +235,8 @@ export interface Graph {
   routes: RouteNode[];
   backendTLSPolicies: BackendTLSPolicyNode[];
   backendTrafficPolicies: BackendTrafficPolicyNode[];
+  /** Portway BackendPolicies (absent in graphs built before they existed). */
+  backendPolicies?: BackendPolicyNode[];
 }
 
 export interface GraphOptions {

@@ -29,6 +29,7 @@ export const WATCHED_KINDS: readonly WatchedKind[] = [
   { kind: 'ReferenceGrant', group: GW, versions: ['v1', 'v1beta1'], plural: 'referencegrants', namespaced: true },
   { kind: 'BackendTLSPolicy', group: GW, versions: ['v1', 'v1alpha3'], plural: 'backendtlspolicies', namespaced: true },
   { kind: 'XBackendTrafficPolicy', group: 'gateway.networking.x-k8s.io', versions: ['v1alpha1'], plural: 'xbackendtrafficpolicies', namespaced: true },
+  { kind: 'BackendPolicy', group: 'portway.dev', versions: ['v1alpha1'], plural: 'backendpolicies', namespaced: true },
   { kind: 'ServiceImport', group: 'multicluster.x-k8s.io', versions: ['v1beta1', 'v1alpha1'], plural: 'serviceimports', namespaced: true },
   { kind: 'ServiceExport', group: 'multicluster.x-k8s.io', versions: ['v1beta1', 'v1alpha1'], plural: 'serviceexports', namespaced: true },
   { kind: 'Service', group: '', versions: ['v1'], plural: 'services', namespaced: true },
@@ -46,7 +47,7 @@ export interface ServedKind extends WatchedKind {
 
 /** Gateway API kinds whose status Portway writes, by kind. */
 export const STATUS_KINDS: ReadonlySet<string> = new Set([
-  'GatewayClass', 'Gateway', 'ListenerSet', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'BackendTLSPolicy', 'XBackendTrafficPolicy',
+  'GatewayClass', 'Gateway', 'ListenerSet', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'BackendTLSPolicy', 'XBackendTrafficPolicy', 'BackendPolicy',
 ]);
 
 export const watchedKind = (kind: string): WatchedKind | undefined => WATCHED_KINDS.find((k) => k.kind === kind);

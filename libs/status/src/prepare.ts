@@ -162,6 +162,7 @@ function prepareNonRoutes(input: PrepareStatusInput): StatusUpdate[] {
   const policies = [
     ...input.graph.backendTLSPolicies.map((p) => ({ kind: 'BackendTLSPolicy', p })),
     ...input.graph.backendTrafficPolicies.map((p) => ({ kind: 'XBackendTrafficPolicy', p })),
+    ...(input.graph.backendPolicies ?? []).map((p) => ({ kind: 'BackendPolicy', p })),
   ];
   for (const { kind, p } of policies) {
     const prev = previousOf(input, kind, p.source);
@@ -181,7 +182,9 @@ function prepareNonRoutes(input: PrepareStatusInput): StatusUpdate[] {
       kind,
       namespace: p.source.metadata.namespace,
       name: p.source.metadata.name,
-      status: { ancestors: [...foreign, ...ours] },
+      // Portway's own BackendPolicy also carries its conditions at the top, so a bad target shows
+      // even when no Gateway uses the policy (no ancestor).
+      status: kind === 'BackendPolicy' ? { conditions: stamp(kind, p.source, p.conditions, prev?.conditions), ancestors: [...foreign, ...ours] } : { ancestors: [...foreign, ...ours] },
     });
   }
 

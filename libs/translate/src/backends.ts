@@ -54,6 +54,7 @@ export function backendIr(
       : {}),
     ...(b.traffic?.retryBudget ? { retryBudget: b.traffic.retryBudget } : {}),
     ...(b.clusterPolicy ? { clusterPolicy: b.clusterPolicy } : {}),
+    ...(b.healthCheck ? { healthCheck: b.healthCheck } : {}),
   };
 }
 

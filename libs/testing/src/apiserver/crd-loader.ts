@@ -12,10 +12,12 @@ export function sharedCrdsDir(): string {
   return fileURLToPath(new URL('../../../../../shared/crds', import.meta.url));
 }
 
-/** The CRD folders served by default: Gateway API v1.6.1 experimental (a superset of standard) and MCS v0.5.0. */
+/** The CRD folders served by default: Gateway API v1.6.1 experimental (a superset of standard) and MCS v0.5.0, and Portway's own CRDs (`deploy/crds/portway.dev_*.yaml`), as a hub install has them. */
 export function defaultCrdPaths(): string[] {
   const dir = sharedCrdsDir();
-  return [join(dir, 'gateway-api-v1.6.1', 'experimental'), join(dir, 'mcs-api-v0.5.0')];
+  const own = fileURLToPath(new URL('../../../../deploy/crds', import.meta.url));
+  const ownFiles = existsSync(own) ? readdirSync(own).filter((f) => /^portway\.dev_.*\.yaml$/.test(f)).sort().map((f) => join(own, f)) : [];
+  return [join(dir, 'gateway-api-v1.6.1', 'experimental'), join(dir, 'mcs-api-v0.5.0'), ...ownFiles];
 }
 
 /** Every CustomResourceDefinition in the given files or folders (`*.yaml`/`*.yml`/`*.json`, not recursive); other documents are skipped. */
