@@ -66,6 +66,8 @@ addNatsOptions(
     .option('--agent-gone-ms <ms>', 'heartbeats missed for this long: the agent is gone (no longer waited for)', int('--agent-gone-ms', 1), 60_000)
     .option('--discovery-ms <ms>', 'at start, how long to wait for the agents of clusters that hold configs before the first status', int('--discovery-ms', 0), 3_000)
     .option('--history <n>', 'revisions kept per Gateway and cluster (portway diff/rollback)', int('--history', 10), 10)
+    .option('--derive-service-imports', 'create ServiceImports from the clusters\' ServiceExports (where no MCS implementation runs); oldest export wins conflicts')
+    .option('--endpoint-stale-ms <ms>', 'an endpoint report not refreshed for this long is stale: its endpoints are dropped', int('--endpoint-stale-ms', 100), 6_000)
     .option('--debounce-ms <ms>', 'quiet time before a folder change is applied', int('--debounce-ms', 0), 50)
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info')),
   'default',
@@ -85,6 +87,11 @@ addNatsOptions(
     .option('--admin <host:port>', 'admin listener (/healthz, /readyz, /status)', DEFAULT_AGENT_ADMIN)
     .option('--heartbeat-ms <ms>', 'heartbeat period', int('--heartbeat-ms', 100), 2_000)
     .option('--drain-timeout-ms <ms>', 'how long a removed listener lets requests finish', int('--drain-timeout-ms', 0), 30_000)
+    .option('--resources <dir>', 'this cluster\'s ServiceExports, Services and EndpointSlices (folder of YAML, watched): exported endpoints are published to the hub')
+    .option('--export-refresh-ms <ms>', 'period of the endpoint reports\' refresh (their freshness at the hub)', int('--export-refresh-ms', 100), 2_000)
+    .option('--cache-dir <dir>', 'keep the applied configs there; an agent started while the hub is out of reach serves them')
+    .option('--cache-fallback-ms <ms>', 'how long the bus has to hand over the configs at start before the disk cache is served', int('--cache-fallback-ms', 0), 2_000)
+    .option('--nats-domain <domain>', 'JetStream domain of the hub\'s buckets, for an agent connected to its spoke\'s leafnode server (portway nats-config --leafnodes)')
     .option('--east-west-listen <host:port>', 'east-west listener: other clusters reach this cluster\'s endpoints through it (mutual TLS; needs --east-west-ca/-cert/-key)')
     .option('--east-west-ca <file>', 'ClusterSet CA (PEM): east-west peers\' certificates must chain to it')
     .option('--east-west-cert <file>', 'this agent\'s ClusterSet certificate (PEM, serverAuth and clientAuth): served by --east-west-listen, presented to other clusters\' east-west listeners')
@@ -132,6 +139,11 @@ program
   .option('--verify-clients', 'require client certificates signed by --tls-ca')
   .option('-o, --output <file>', 'config file (default: stdout)')
   .option('--credentials-out <file>', 'users and passwords as shell variables (default: stderr)')
+  .option('--leafnodes <host:port>', 'leafnode listener for the spoke clusters\' NATS servers (the hub\'s JetStream gets a domain)')
+  .option('--domain <name>', 'the hub\'s JetStream domain, with --leafnodes (agents behind spokes pass it as --nats-domain)', 'hub')
+  .option('--spoke-dir <dir>', 'with --leafnodes: write one spoke leafnode server config per cluster there (<cluster>.json)')
+  .option('--spoke-listen <cluster=host:port>', 'client listener of a spoke server (default 0.0.0.0:4222); repeatable', collect, [])
+  .option('--hub-leaf-url <url>', 'where the spokes dial the hub (default nats-leaf://<--leafnodes>)')
   .action(async (o: import('./commands/nats-config.js').NatsConfigOptions) => exit((await import('./commands/nats-config.js')).natsConfigCommand(o)));
 
 program

@@ -13,7 +13,10 @@ import {
   type DataPlane,
 } from '@portway/agent';
 import type { EastWestClientTls } from '@portway/proxy';
-import { NatsBus, agentInboxPrefix } from '@portway/bus';
+import { CacheBackedBus, ConfigCache, EndpointExporter } from '@portway/agent';
+import { NatsBus, agentInboxPrefix, type Bus } from '@portway/bus';
+import { createFileSource } from '@portway/provider-file';
+import { decodeManifests } from '../decode.js';
 import { AdminServer } from '@portway/controller';
 import { parseHostPort } from '../defaults.js';
 import type { Logger } from '../logger.js';
@@ -35,6 +38,16 @@ export interface AgentCommandOptions extends NatsCliOptions {
   eastWestCa?: string;
   eastWestCert?: string;
   eastWestKey?: string;
+  /** `--resources DIR`: this cluster's ServiceExports, Services and EndpointSlices (folder of YAML, watched): their endpoints are exported. */
+  resources?: string;
+  /** Period of the endpoint reports' refresh (their freshness at the hub). */
+  exportRefreshMs?: number;
+  /** `--cache-dir DIR`: the configs applied are kept there; started while the bus has nothing to give, the agent serves them. */
+  cacheDir?: string;
+  /** How long the bus has to hand over the configs at start before the cache is served. */
+  cacheFallbackMs?: number;
+  /** `--nats-domain`: JetStream domain of the hub's buckets (an agent behind its spoke's leafnode server). */
+  natsDomain?: string;
 }
 
 /**
@@ -77,6 +90,8 @@ export function runAgent(options: AgentCommandOptions, log: Logger) {
     const name = options.name ?? defaultAgentName(options.address);
     const agentLog = log.child({ component: 'agent', cluster: options.cluster, agent: name });
     let busState = 'connecting';
+    let cacheBus: CacheBackedBus | undefined;
+    const busNow = () => (cacheBus && !cacheBus.connected() ? `connecting${cacheBus.usedCache() ? ' (serving the disk cache)' : ''}` : cacheBus && busState === 'connecting' ? 'connected' : busState);
 
     // The admin API comes first: /readyz answers 503 until the configs of the bus are applied.
     let agent: Agent | undefined;
@@ -92,7 +107,7 @@ export function runAgent(options: AgentCommandOptions, log: Logger) {
                 agent?.isReadyNow() ? { status: 200, body: 'ready' } : { status: 503, body: 'not ready: applying the configs held on the bus' },
               '/status': () =>
                 agent
-                  ? { status: 200, body: agentStatusReport(agent, { name, cluster: options.cluster, addresses: [options.address], bus: busState }) }
+                  ? { status: 200, body: agentStatusReport(agent, { name, cluster: options.cluster, addresses: [options.address], bus: busNow() }) }
                   : { status: 503, body: { error: 'starting' } },
             },
           });
@@ -104,26 +119,33 @@ export function runAgent(options: AgentCommandOptions, log: Logger) {
       (s) => Effect.promise(() => s.close()),
     );
 
-    const bus = yield* Effect.acquireRelease(
+    const connectBus = () =>
+      NatsBus.connect({
+        ...connect,
+        ...(options.natsDomain ? { jetstreamDomain: options.natsDomain } : {}),
+        // NATS clients commonly retry every 2 s; a spoke should not wait longer to catch up.
+        reconnectBackoff: { minMs: 250, maxMs: 2_000 },
+        name: `portway-agent ${options.cluster}/${name}`,
+        inboxPrefix: agentInboxPrefix(options.cluster),
+        onStatus: (s) => {
+          if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'reconnecting' || s.type === 'close') busState = s.type === 'reconnect' ? 'connected' : s.type;
+          if (s.type !== 'ping' && s.type !== 'reconnecting') agentLog.info({ nats: s }, 'nats connection');
+        },
+        onError: (e) => agentLog.warn({ err: e }, 'bus'),
+      });
+    // With a disk cache the agent starts even when the bus cannot be reached (it keeps trying).
+    const bus: Bus = yield* Effect.acquireRelease(
       Effect.tryPromise({
-        try: () =>
-          NatsBus.connect({
-            ...connect,
-            // NATS clients commonly retry every 2 s; a spoke should not wait longer to catch up.
-            reconnectBackoff: { minMs: 250, maxMs: 2_000 },
-            name: `portway-agent ${options.cluster}/${name}`,
-            inboxPrefix: agentInboxPrefix(options.cluster),
-            onStatus: (s) => {
-              if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'reconnecting' || s.type === 'close') busState = s.type === 'reconnect' ? 'connected' : s.type;
-              if (s.type !== 'ping' && s.type !== 'reconnecting') agentLog.info({ nats: s }, 'nats connection');
-            },
-            onError: (e) => agentLog.warn({ err: e }, 'bus'),
-          }),
+        try: async (): Promise<Bus> =>
+          options.cacheDir
+            ? new CacheBackedBus({ connect: connectBus, cache: new ConfigCache(options.cacheDir), fallbackMs: options.cacheFallbackMs ?? 2_000, log: agentLog })
+            : connectBus(),
         catch: (e) => e,
       }),
       (b) => Effect.promise(() => b.close()),
     );
-    busState = 'connected';
+    if (bus instanceof CacheBackedBus) cacheBus = bus;
+    else busState = 'connected';
 
     const dataPlane: DataPlane = yield* Effect.acquireRelease(
       Effect.tryPromise({
@@ -180,6 +202,27 @@ export function runAgent(options: AgentCommandOptions, log: Logger) {
       }),
       (a) => Effect.promise(() => a.stop()),
     );
+    // Endpoint export: this cluster's exported Services, published under its own keys.
+    if (options.resources) {
+      const resources = options.resources;
+      yield* Effect.acquireRelease(
+        Effect.tryPromise({
+          try: async () => {
+            const exporter = new EndpointExporter({
+              cluster: options.cluster,
+              reader: createFileSource({ dir: resources, decode: decodeManifests }),
+              bus,
+              log: agentLog,
+              refreshMs: options.exportRefreshMs ?? 2_000,
+            });
+            await exporter.start();
+            return exporter;
+          },
+          catch: (e) => e,
+        }),
+        (x) => Effect.promise(() => x.stop()),
+      );
+    }
     const started = performance.now();
     yield* Effect.promise(() => agent!.ready());
     agentLog.info(

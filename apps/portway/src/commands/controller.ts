@@ -1,7 +1,7 @@
 import { Effect } from 'effect';
 import { supportedFeatures } from '@portway/api';
 import { NatsBus } from '@portway/bus';
-import { AdminServer, Controller, parsePlacementRules } from '@portway/controller';
+import { AdminServer, ClusterSetSource, Controller, parsePlacementRules } from '@portway/controller';
 import { CONTROLLER_NAME, parseHostPort, supportedRouteKinds } from '../defaults.js';
 import { historyAdminRoutes } from '../history/admin-routes.js';
 import { natsHistory } from '../history/nats-history.js';
@@ -30,6 +30,10 @@ export interface ControllerCommandOptions extends NatsCliOptions {
   agentGoneMs: number;
   discoveryMs: number;
   history: number;
+  /** `--derive-service-imports`: create ServiceImports from the clusters' exports (no MCS implementation runs). */
+  deriveServiceImports?: boolean;
+  /** `--endpoint-stale-ms`: an endpoint report not refreshed for this long is dropped. */
+  endpointStaleMs?: number;
 }
 
 /** A started controller and the cleanup of what runs beside it (the status writer). */
@@ -95,9 +99,18 @@ export function runController(options: ControllerCommandOptions, log: Logger) {
       (b) => Effect.promise(() => b.close()),
     );
 
+    // The ClusterSet view: every cluster's exported endpoints (and, opt-in, derived ServiceImports) beside the provider's objects.
+    const clusterSet = new ClusterSetSource({
+      inner: wired.source,
+      bus,
+      log: log.child({ component: 'clusterset' }),
+      deriveServiceImports: options.deriveServiceImports ?? false,
+      staleAfterMs: options.endpointStaleMs ?? 6_000,
+    });
     const startTerm = async (): Promise<Term> => {
       const c = new Controller({
-        source: wired.source,
+        source: clusterSet,
+        extraStatus: () => clusterSet.statusUpdates(),
         bus,
         log: log.child({ component: 'controller' }),
         controllerName: CONTROLLER_NAME,
@@ -174,6 +187,7 @@ export function runController(options: ControllerCommandOptions, log: Logger) {
                   ? { leaderElection: true, lease: leadership.lease, identity: leadership.identity, leading: term !== undefined, holder: leadership.holder() ?? null }
                   : { leaderElection: false, leading: true },
               }),
+              '/clusterset': leading(() => clusterSet.describe()),
               '/status': leading((c) => ({ objects: c.statusStore.objectsWithStatus(), errors: c.sourceErrors() })),
               '/config': leading((c) => ({ configs: c.currentConfigs() })),
               '/agents': leading((c) => c.topology()),

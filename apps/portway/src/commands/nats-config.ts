@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { portwayNatsServerConfig, type NatsUser } from '@portway/bus';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DEFAULT_HUB_DOMAIN, portwayNatsServerConfig, portwaySpokeNatsServerConfig, type NatsUser } from '@portway/bus';
 import { parseHostPort } from '../defaults.js';
 
 export interface NatsConfigOptions {
@@ -15,6 +15,16 @@ export interface NatsConfigOptions {
   verifyClients?: boolean;
   output?: string;
   credentialsOut?: string;
+  /** `--leafnodes host:port`: the hub's leafnode listener for the spoke servers (turns on the hub's JetStream domain). */
+  leafnodes?: string;
+  /** `--domain`: the hub's JetStream domain (default "hub"). */
+  domain?: string;
+  /** `--spoke-dir DIR`: write one spoke leafnode server config per cluster there (`<cluster>.json`). */
+  spokeDir?: string;
+  /** `--spoke-listen cluster=host:port`: the client listener of a spoke server (default 0.0.0.0:4222). */
+  spokeListen?: string[];
+  /** `--hub-leaf-url`: where spokes dial the hub (default nats-leaf://<--leafnodes>). */
+  hubLeafUrl?: string;
 }
 
 /** "user:password" or "user" (a random password is drawn). */
@@ -53,10 +63,22 @@ export function natsConfigCommand(o: NatsConfigOptions): number {
     const clusters = agents.map((a) => a.cluster);
     const dup = clusters.find((c, i) => clusters.indexOf(c) !== i);
     if (dup) throw new Error(`--cluster ${dup} is given twice`);
+    if ((o.spokeDir !== undefined || (o.spokeListen ?? []).length > 0) && !o.leafnodes) throw new Error('--spoke-dir and --spoke-listen need --leafnodes (the hub\'s leafnode listener)');
+    const leaf = o.leafnodes ? parseHostPort(o.leafnodes) : undefined;
+    const domain = o.domain ?? DEFAULT_HUB_DOMAIN;
+    const leafUsers = agents.map((a) => ({ cluster: a.cluster, user: `portway-leaf-${a.cluster}`, password: randomBytes(18).toString('base64url') }));
+    const spokeListen = new Map<string, { host: string; port: number }>();
+    for (const v of o.spokeListen ?? []) {
+      const eq = v.indexOf('=');
+      const cluster = eq > 0 ? v.slice(0, eq) : '';
+      if (!clusters.includes(cluster)) throw new Error(`--spoke-listen "${v}": expected <cluster>=<host:port> with a cluster given by --cluster`);
+      spokeListen.set(cluster, parseHostPort(v.slice(eq + 1)));
+    }
     const text = portwayNatsServerConfig({
       host: listen.host,
       port: listen.port,
-      jetstream: { storeDir: resolve(o.storeDir) },
+      jetstream: { storeDir: resolve(o.storeDir), ...(leaf ? { domain } : {}) },
+      ...(leaf ? { leafnodes: { host: leaf.host, port: leaf.port, users: leafUsers } } : {}),
       hub: [hub],
       agents,
       ...(o.tlsCert && o.tlsKey ? { tls: { certFile: resolve(o.tlsCert), keyFile: resolve(o.tlsKey), ...(o.tlsCa ? { caFile: resolve(o.tlsCa) } : {}), verifyClients: o.verifyClients ?? false } } : {}),
@@ -66,8 +88,27 @@ export function natsConfigCommand(o: NatsConfigOptions): number {
       `PORTWAY_HUB_USER=${hub.user}`,
       `PORTWAY_HUB_PASSWORD=${hub.password}`,
       ...agents.flatMap((a) => [`PORTWAY_${envName(a.cluster)}_USER=${a.user}`, `PORTWAY_${envName(a.cluster)}_PASSWORD=${a.password}`]),
+      ...(leaf ? [`PORTWAY_NATS_DOMAIN=${domain}`] : []),
       '',
     ].join('\n');
+    if (leaf && o.spokeDir) {
+      const dir = resolve(o.spokeDir);
+      mkdirSync(dir, { recursive: true });
+      const url = o.hubLeafUrl ?? `nats-leaf://${leaf.host === '0.0.0.0' ? '127.0.0.1' : leaf.host}:${leaf.port}`;
+      for (const [i, a] of agents.entries()) {
+        const l = spokeListen.get(a.cluster) ?? { host: '0.0.0.0', port: 4222 };
+        const spoke = portwaySpokeNatsServerConfig({
+          cluster: a.cluster,
+          host: l.host,
+          port: l.port,
+          jetstream: { storeDir: join(dir, `${a.cluster}-store`) },
+          hubDomain: domain,
+          hub: { url, user: leafUsers[i]! },
+          agents: [{ user: a.user, password: a.password }],
+        });
+        writeFileSync(join(dir, `${a.cluster}.json`), spoke, { mode: 0o600 });
+      }
+    }
     if (o.output) writeFileSync(o.output, text);
     else process.stdout.write(text);
     if (o.credentialsOut) writeFileSync(o.credentialsOut, creds, { mode: 0o600 });
