@@ -64,7 +64,9 @@ export class HealthMonitor {
         const check = backend.healthCheck?.active;
         if (check === undefined) continue;
         for (const ep of backend.endpoints) {
-          if (!ep.ready) continue;
+          // An endpoint behind its cluster's east-west gateway cannot be probed from here: its own
+          // cluster checks it and publishes its health; passive detection still applies here.
+          if (!ep.ready || ep.via !== undefined) continue;
           const key = `${ep.address}:${ep.port}`;
           if (!wanted.has(key)) wanted.set(key, { address: ep.address, port: ep.port, cluster: ep.cluster ?? this.options.cluster, check });
         }
