@@ -15,6 +15,7 @@ import { isPreflight } from '../filters/cors.js';
 import type { HeaderObject } from '../filters/header-plan.js';
 import { modifyPath } from '../filters/path-rewrite.js';
 import { buildLocation } from '../filters/redirect.js';
+import { kResponseObserver, type ResponseObserver } from '../server/bound-socket.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { buildUpstreamHeaders, cleanResponseHeaders, clientIp, fieldsToObject } from './forward-headers.js';
 import { sendHeadersOnly, sendStatus } from './gateway-responses.js';
@@ -47,7 +48,7 @@ const CONNECT_ERRORS = new Set([
   'ERR_HTTP2_ERROR',
 ]);
 
-export class Exchange implements H1AttemptOwner {
+export class Exchange implements H1AttemptOwner, ResponseObserver {
   private readonly res: ResponseLike;
   private readonly rule: CompiledRule;
   private ref: CompiledBackendRef | null = null;
@@ -144,7 +145,12 @@ export class Exchange implements H1AttemptOwner {
       });
       this.upstreamPath = this.pathFor(rule.rewritePath);
       (this.res as Owned<ResponseLike>)[kExchange] = this;
-      (this.res as unknown as NodeJS.EventEmitter).on('close', onClientClose);
+      if (req.httpVersionMajor === 2) {
+        (this.res as unknown as NodeJS.EventEmitter).on('close', onClientClose);
+      } else {
+        // The bound socket listens to every HTTP/1.1 response's 'close' and tells us.
+        (this.res as ResponseLike & { [kResponseObserver]?: ResponseObserver })[kResponseObserver] = this;
+      }
       if (rule.requestMs > 0) this.requestTimer = setTimeout(onRequestTimeout, rule.requestMs, this);
       if (rule.retry !== null) this.triesLeft = rule.retry.attempts;
       backend!.budget?.onRequest(Date.now());
@@ -381,6 +387,11 @@ export class Exchange implements H1AttemptOwner {
     if (this.done) return;
     this.current?.abort(new Error('request timeout'));
     this.fail(504, 'request timed out');
+  }
+
+  /** @internal the HTTP/1.1 response closed (finished, or the client went away first) */
+  responseClosed(): void {
+    this.clientClosed();
   }
 
   /** @internal the client went away */

@@ -76,6 +76,8 @@ describe('HTTP/1.1 backend responses', () => {
   const big = Buffer.alloc(8 * 1024 * 1024, 'abcdefgh');
   let backend: Awaited<ReturnType<typeof rawBackend>>;
   let port: number;
+  /** Resolves when the backend connection of a '/hang' request closes. */
+  let hangClosed: Promise<void> = Promise.resolve();
 
   beforeAll(async () => {
     backend = await rawBackend((path, socket) => {
@@ -95,6 +97,10 @@ describe('HTTP/1.1 backend responses', () => {
       } else if (path === '/big') {
         socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\n\r\n`);
         socket.write(big);
+      } else if (path === '/hang') {
+        // Part of a body, then nothing: only the proxy aborting the try closes this connection.
+        hangClosed = new Promise((resolve) => socket.once('close', () => resolve()));
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart');
       } else if (path === '/empty') {
         socket.write('HTTP/1.1 204 No Content\r\nX-Empty: yes\r\n\r\n');
       } else {
@@ -158,6 +164,22 @@ describe('HTTP/1.1 backend responses', () => {
     const r = await fetchRaw(port, '/big', agent, true);
     expect(r.body.length).toBe(big.length);
     expect(r.body.equals(big)).toBe(true);
+  });
+
+  it('aborts the backend request when the client goes away mid-response', async () => {
+    const firstBytes = await new Promise<string>((resolve, reject) => {
+      const req = http.get({ host: GW, port, path: '/hang', agent: false }, (res) => {
+        res.once('data', (c: Buffer) => {
+          resolve(c.toString());
+          req.destroy();
+        });
+      });
+      req.on('error', () => undefined);
+      setTimeout(() => reject(new Error('no response bytes within 5 s')), 5000).unref();
+    });
+    expect(firstBytes).toBe('part');
+    const closed = await Promise.race([hangClosed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref())]);
+    expect(closed).toBe(true);
   });
 
   it('answers a response without body', async () => {

@@ -22,13 +22,23 @@ import type { CompiledGateway, CompiledListener, CompiledPort, CompiledTlsListen
 import { peekClientHello, type PeekOutcome } from '../l4/client-hello-peek.js';
 import type { L4Context } from '../l4/l4-context.js';
 import { forwardConnection } from '../l4/tcp-forward.js';
-import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_MS } from './limits.js';
+import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_MS, IDLE_SWEEP_MS } from './limits.js';
 
 /** The config a bound socket serves right now. Replaced as a whole on a swap. */
 export interface PortState {
   readonly gateway: CompiledGateway;
   readonly port: CompiledPort;
 }
+
+/**
+ * Told when an HTTP/1.1 response closes (finished, or the client went away first). A handler
+ * sets itself on the response under `kResponseObserver` instead of adding its own 'close'
+ * listener: the bound socket already listens to every HTTP/1.1 response.
+ */
+export interface ResponseObserver {
+  responseClosed(): void;
+}
+export const kResponseObserver = Symbol('responseObserver');
 
 /** Request and upgrade entry points (implemented by the request handler). */
 export interface HttpEntry {
@@ -42,9 +52,26 @@ const kActive = Symbol('activeRequests');
 const kResSocket = Symbol('requestSocket');
 const kSession = Symbol('h2session');
 const kPeek = Symbol('peek');
+/** Plain HTTP/1.1 connection: its keep-alive idle time is the bound socket's to enforce. */
+const kKeepAlive = Symbol('keepAlive');
+/** When the connection last became idle (no request in flight), in `idleClock` ms. */
+const kIdleSince = Symbol('idleSince');
 
-type ResponseWithSocket = ServerResponse & { [kResSocket]?: TrackedSocket };
-type TrackedSocket = Socket & { [kBound]?: BoundSocket; [kActive]?: number; [kSession]?: Http2Session; [kPeek]?: Buffer };
+type ResponseWithSocket = ServerResponse & { [kResSocket]?: TrackedSocket; [kResponseObserver]?: ResponseObserver };
+type TrackedSocket = Socket & {
+  [kBound]?: BoundSocket;
+  [kActive]?: number;
+  [kSession]?: Http2Session;
+  [kPeek]?: Buffer;
+  [kKeepAlive]?: boolean;
+  [kIdleSince]?: number;
+};
+
+/**
+ * A clock read once per sweep rather than once per request: idle times are measured with the
+ * sweep's precision (IDLE_SWEEP_MS), which is all a keep-alive timeout needs.
+ */
+let idleClock = Date.now();
 
 export class BoundSocket {
   /** "address:port" ("[::1]:443" for IPv6). */
@@ -58,6 +85,7 @@ export class BoundSocket {
   private terminate: tls.Server | null = null;
   private readonly sockets = new Set<TrackedSocket>();
   private drained: (() => void) | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(
     readonly address: string,
@@ -82,6 +110,9 @@ export class BoundSocket {
       const onListening = () => {
         this.server.off('error', onError);
         this.server.on('error', ignore);
+        idleClock = Date.now();
+        this.sweeper = setInterval(sweepIdle, IDLE_SWEEP_MS, this);
+        this.sweeper.unref();
         resolve(null);
       };
       this.server.once('error', onError);
@@ -111,6 +142,8 @@ export class BoundSocket {
    */
   async drain(timeoutMs: number): Promise<void> {
     this.draining = true;
+    if (this.sweeper !== null) clearInterval(this.sweeper);
+    this.sweeper = null;
     // Stops accepting now; its callback would only run once every connection is gone.
     this.server.close();
     if (this.sockets.size > 0) {
@@ -121,6 +154,18 @@ export class BoundSocket {
       }, timeoutMs);
       await done;
       clearTimeout(timer);
+    }
+  }
+
+  /**
+   * @internal closes plain HTTP/1.1 connections idle (no request in flight) for the keep-alive
+   * time. node:http's own keep-alive timeout is off: it re-arms a socket timer around every
+   * request, where this costs a counter and a sweep of the connections once a second.
+   */
+  sweepIdle(): void {
+    const now = (idleClock = Date.now());
+    for (const s of this.sockets) {
+      if (s[kKeepAlive] === true && !s[kActive] && now - (s[kIdleSince] ?? now) >= DEFAULT_KEEP_ALIVE_MS) s.destroySoon();
     }
   }
 
@@ -147,6 +192,8 @@ export class BoundSocket {
     } else {
       // node:http reads the socket's handle directly from now on; the bytes already read
       // (unshifted) are delivered through 'data' once the socket flows again.
+      s[kKeepAlive] = true;
+      s[kIdleSince] = idleClock;
       this.h1Server().emit('connection', s);
       s.resume();
     }
@@ -290,7 +337,8 @@ export class BoundSocket {
     const server = http.createServer({
       requestTimeout: 0,
       headersTimeout: DEFAULT_HEADERS_TIMEOUT_MS,
-      keepAliveTimeout: DEFAULT_KEEP_ALIVE_MS,
+      // Idle connections are closed by sweepIdle (DEFAULT_KEEP_ALIVE_MS), not per-request timers.
+      keepAliveTimeout: 0,
       noDelay: true,
     });
     server.on('request', this.onRequest);
@@ -323,6 +371,9 @@ export class BoundSocket {
   };
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // An upgraded connection is busy until it closes: never idle, left to finish on drain.
+    const s = socket as TrackedSocket;
+    s[kActive] = (s[kActive] ?? 0) + 1;
     this.entry.onUpgrade(this, req, socket, head);
   };
 }
@@ -393,11 +444,19 @@ function onSocketClose(this: TrackedSocket): void {
 }
 
 function onH1ResponseClose(this: ResponseWithSocket): void {
+  this[kResponseObserver]?.responseClosed();
   const s = this[kResSocket];
   if (s === undefined) return;
   this[kResSocket] = undefined;
-  s[kActive] = (s[kActive] ?? 1) - 1;
-  if (s[kActive] === 0 && s[kBound]?.draining) s.destroySoon();
+  const active = (s[kActive] ?? 1) - 1;
+  s[kActive] = active;
+  if (active !== 0) return;
+  s[kIdleSince] = idleClock;
+  if (s[kBound]?.draining) s.destroySoon();
+}
+
+function sweepIdle(bound: BoundSocket): void {
+  bound.sweepIdle();
 }
 
 function onSession(this: unknown, session: Http2Session): void {
