@@ -69,12 +69,14 @@ describe('CacheBackedBus', () => {
     await until('the cached configs', () => synced === 1);
     expect(seen).toEqual(['a@g1', 'gone@g1']);
     expect(bus.usedCache()).toBe(true);
+    expect(bus.servingCache()).toBe(true);
     await expect(bus.publishAck({} as never)).rejects.toThrow(/not connected to the bus yet/);
 
     reachable = true;
     await until('the bus state', () => seen.length === 4);
     expect(seen.slice(2)).toEqual(['a@g5', 'gone:deleted']);
     expect(synced).toBe(1);
+    expect(bus.servingCache()).toBe(false);
     expect(attempts).toBeGreaterThan(1);
     await real.putConfig({ cluster: 'east', namespace: 'infra', name: 'b' }, config('b', 2));
     await until('the cache holding a and b', () => seen.includes('b@g2'));

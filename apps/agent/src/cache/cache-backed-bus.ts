@@ -36,6 +36,7 @@ export class CacheBackedBus implements Bus {
   private readonly pending = new Set<(bus: Bus) => void>();
   private retryTimer: NodeJS.Timeout | undefined;
   private servedFromCache = false;
+  private cacheInUse = false;
 
   constructor(private readonly options: CacheBackedBusOptions) {
     void this.connectLoop();
@@ -44,6 +45,11 @@ export class CacheBackedBus implements Bus {
   /** True when the configs the agent got first came from the disk cache. */
   usedCache(): boolean {
     return this.servedFromCache;
+  }
+
+  /** True from the moment the cache is served until the real bus has handed over its configs. */
+  servingCache(): boolean {
+    return this.cacheInUse;
   }
 
   /** True once the real bus is connected. */
@@ -136,6 +142,7 @@ export class CacheBackedBus implements Bus {
           if (stopped || realSynced) return;
           if (cached) {
             this.servedFromCache = true;
+            this.cacheInUse = true;
             this.options.log.warn({ configs: cached.entries.length, savedAt: cached.savedAt }, 'the bus has not handed over the configs: serving the disk cache');
             for (const entry of cached.entries) forward({ key: entry.key, entry });
           } else {
@@ -161,6 +168,7 @@ export class CacheBackedBus implements Bus {
         {
           onSynced: () => {
             realSynced = true;
+            this.cacheInUse = false;
             clearTimeout(fallback);
             // The bus's state replaces the cache's: changed entries, then deletions.
             for (const [k, change] of buffer) {

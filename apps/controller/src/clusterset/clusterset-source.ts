@@ -49,7 +49,10 @@ export class ClusterSetSource implements ResourceSource {
     this.onChange = onChange;
     this.unsubscribe = this.options.bus.watchEndpoints(({ key, report }) => {
       const k = `${key.cluster}\u0000${key.namespace}/${key.service}`;
-      if (report) this.reports.set(k, { report, receivedAt: this.now() });
+      // Only a new report (a new `at`) counts as fresh: a value the bus delivers again (a watch
+      // recreated after a reconnect) says nothing about the cluster being alive now.
+      const previous = this.reports.get(k);
+      if (report) this.reports.set(k, { report, receivedAt: previous && previous.report.at === report.at ? previous.receivedAt : this.now() });
       else this.reports.delete(k);
       this.refresh();
     });

@@ -91,7 +91,10 @@ export function runAgent(options: AgentCommandOptions, log: Logger) {
     const agentLog = log.child({ component: 'agent', cluster: options.cluster, agent: name });
     let busState = 'connecting';
     let cacheBus: CacheBackedBus | undefined;
-    const busNow = () => (cacheBus && !cacheBus.connected() ? `connecting${cacheBus.usedCache() ? ' (serving the disk cache)' : ''}` : cacheBus && busState === 'connecting' ? 'connected' : busState);
+    const busNow = () => {
+      const state = cacheBus && busState === 'connecting' && cacheBus.connected() ? 'connected' : busState;
+      return cacheBus?.servingCache() ? `${state} (serving the disk cache: the bus has not handed over the configs)` : state;
+    };
 
     // The admin API comes first: /readyz answers 503 until the configs of the bus are applied.
     let agent: Agent | undefined;

@@ -130,7 +130,9 @@ export class LocalClusterSet {
         jetstream: { storeDir: join(hubDir, 'store'), domain: 'hub' },
         hub: [{ user: 'portway-hub', password: this.passwords.hub! }],
         agents: agentUsers,
-        leafnodes: { host: '127.0.0.1', port: leafPort, users: leafUsers },
+        // Spokes also reconnect to the address the hub advertises. Each spoke reaches the hub through
+        // its own relay, so the hub advertises an address where nothing listens: a cut link stays cut.
+        leafnodes: { host: '127.0.0.1', port: leafPort, users: leafUsers, advertise: `127.0.0.1:${await freePort()}` },
       }),
     );
     this.hub = this.proc('nats-hub', nats, ['-c', join(hubDir, 'nats.json')]).start();

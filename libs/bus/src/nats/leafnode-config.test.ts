@@ -42,7 +42,7 @@ describe('hub and spoke leafnode servers', () => {
           jetstream: { storeDir: ctx.storeDir, domain: 'hub' },
           hub: [{ user: 'hub', password: 'h' }],
           agents: [],
-          leafnodes: { host: '127.0.0.1', port: leafPort, users: [{ cluster: 'east', user: 'leaf-east', password: 'l' }] },
+          leafnodes: { host: '127.0.0.1', port: leafPort, users: [{ cluster: 'east', user: 'leaf-east', password: 'l' }], advertise: `127.0.0.1:${leafPort}` },
         }),
     });
     servers.push(hub);

@@ -67,6 +67,12 @@ export interface LeafnodeListenerOptions {
   port?: number;
   /** One user per spoke cluster's leafnode server. */
   users: (NatsUser & { cluster: string })[];
+  /**
+   * The leafnode address the hub tells its spokes (nats-server `advertise`): spokes add it to the
+   * URL they were configured with and may reconnect through it. Set it when spokes reach the hub
+   * through a load balancer or NAT; by default the hub advertises its listen address.
+   */
+  advertise?: string;
   /** TLS of the leafnode listener (server certificate; spoke certificates checked when `verifyClients`). */
   tls?: { certFile: string; keyFile: string; caFile?: string; verifyClients?: boolean; timeoutSeconds?: number };
 }
@@ -143,6 +149,7 @@ export function portwayNatsServerConfig(options: PortwayNatsServerOptions): stri
     config.leafnodes = {
       listen: `${l.host ?? '0.0.0.0'}:${l.port ?? 7422}`,
       authorization: { users: l.users.map((u) => ({ user: u.user, password: u.password, account })) },
+      ...(l.advertise ? { advertise: l.advertise } : {}),
       ...(l.tls ? { tls: tlsBlock({ ...l.tls, verifyClients: l.tls.verifyClients ?? false }) } : {}),
     };
   }
