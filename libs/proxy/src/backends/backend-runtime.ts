@@ -40,6 +40,7 @@ interface Plan {
   cumulative: number[];
 }
 
+const NONE: readonly Upstream[] = [];
 const NO_CONTEXT: BackendContext = { cluster: '', health: new EndpointHealthTable() };
 
 export class BackendRuntime {
@@ -105,24 +106,27 @@ export class BackendRuntime {
   /**
    * Next endpoint to use, or null when the backend has none. Unavailable endpoints are skipped;
    * when no endpoint at all is available, every ready one is used anyway (better than failing
-   * every request). `avoid` (a retry) is skipped when another endpoint can take the request:
-   * another healthy one of its cluster, else one of the other clusters by their shares.
+   * every request). `avoid` (a retry: the endpoints this request already tried, the last one
+   * last) is skipped when another endpoint can take the request: another healthy one of the last
+   * one's cluster, else one of the other clusters by their shares.
    */
-  next(avoid: Upstream | null = null): Upstream | null {
+  next(avoid: Upstream | readonly Upstream[] | null = null): Upstream | null {
     const n = this.ready.length;
     if (n === 0) return null;
+    const avoided: readonly Upstream[] = avoid === null ? NONE : Array.isArray(avoid) ? avoid : [avoid as Upstream];
     const now = this.outliers !== null ? Date.now() : 0;
     if (this.groups !== null) {
-      const u = this.pickByCluster(now, avoid);
+      const u = this.pickByCluster(now, avoided);
       if (u !== null) return u;
     } else {
       for (let tries = 0; tries < n; tries++) {
         const i = this.rr;
         this.rr = i + 1 >= n ? 0 : i + 1;
         const u = this.ready[i]!;
-        if (u !== avoid && this.available(u, now)) return u;
+        if ((avoided.length === 0 || !avoided.includes(u)) && this.available(u, now)) return u;
       }
-      if (avoid !== null && this.available(avoid, now)) return avoid;
+      const last = avoided.at(-1);
+      if (last !== undefined && this.available(last, now)) return last;
     }
     // Nothing is available: use every ready endpoint anyway.
     const i = this.rr;
@@ -130,24 +134,31 @@ export class BackendRuntime {
     return this.ready[i]!;
   }
 
-  private pickByCluster(now: number, avoid: Upstream | null): Upstream | null {
+  private pickByCluster(now: number, avoided: readonly Upstream[]): Upstream | null {
     const groups = this.groups!;
     const plan = this.currentPlan(now);
-    const avoidGroup = avoid !== null ? this.clusterOf.get(avoid) : undefined;
-    if (avoidGroup !== undefined) {
+    const last = avoided.at(-1);
+    const lastGroup = last !== undefined ? this.clusterOf.get(last) : undefined;
+    if (lastGroup !== undefined) {
       // A retry: another available endpoint of the same cluster first, then the other clusters.
-      const g = groups.find((x) => x.name === avoidGroup)!;
-      const u = this.pickInGroup(g, now, avoid);
+      const g = groups.find((x) => x.name === lastGroup)!;
+      const u = this.pickInGroup(g, now, avoided);
       if (u !== null) return u;
       const other = this.pickGroup(plan, Math.random(), g);
       if (other !== null) {
-        const v = this.pickInGroup(other, now, avoid);
+        const v = this.pickInGroup(other, now, avoided);
         if (v !== null) return v;
       }
-      return this.available(avoid!, now) ? avoid : null;
+      // No share elsewhere (e.g. PreferClose with the other clusters unused): any available endpoint not tried.
+      for (const x of groups) {
+        if (x === g) continue;
+        const v = this.pickInGroup(x, now, avoided);
+        if (v !== null) return v;
+      }
+      return this.available(last!, now) ? last! : null;
     }
     const g = this.pickGroup(plan, Math.random(), null);
-    return g === null ? null : this.pickInGroup(g, now, null);
+    return g === null ? null : this.pickInGroup(g, now, NONE);
   }
 
   /** The group whose cumulative share covers `r`, skipping `skip` (its share is spread over the others). */
@@ -175,13 +186,13 @@ export class BackendRuntime {
     return null;
   }
 
-  private pickInGroup(g: ClusterGroup, now: number, avoid: Upstream | null): Upstream | null {
+  private pickInGroup(g: ClusterGroup, now: number, avoided: readonly Upstream[]): Upstream | null {
     const n = g.endpoints.length;
     for (let tries = 0; tries < n; tries++) {
       const i = g.rr;
       g.rr = i + 1 >= n ? 0 : i + 1;
       const u = g.endpoints[i]!;
-      if (u !== avoid && this.available(u, now)) return u;
+      if ((avoided.length === 0 || !avoided.includes(u)) && this.available(u, now)) return u;
     }
     return null;
   }
@@ -239,8 +250,8 @@ export class BackendRuntime {
     else outliers.onSuccess(u);
   }
 
-  /** Next endpoint other than `avoid` when another can take the request (retries after a connection error or timeout). */
-  nextExcept(avoid: Upstream | null): Upstream | null {
+  /** Next endpoint other than those in `avoid` when another can take the request (retries after a connection error or timeout). */
+  nextExcept(avoid: Upstream | readonly Upstream[] | null): Upstream | null {
     return this.next(avoid);
   }
 }

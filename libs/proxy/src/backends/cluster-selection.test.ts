@@ -107,6 +107,16 @@ describe('BackendRuntime cluster selection', () => {
     ]);
   });
 
+  it('a retry avoids every endpoint the request tried, even before any is ejected', () => {
+    const b = new BackendRuntime(backend({ mode: 'PreferClose' }), new UpstreamRegistry(), { cluster: 'east', health: new EndpointHealthTable() });
+    for (let i = 0; i < 20; i++) {
+      const first = b.next()!;
+      const second = b.nextExcept([first])!;
+      expect(second.port).not.toBe(first.port);
+      expect(b.nextExcept([first, second])!.port).toBe(2001);
+    }
+  });
+
   it('Spread (default) round-robins over every healthy endpoint of the ClusterSet', () => {
     const health = new EndpointHealthTable();
     const b = new BackendRuntime(backend(undefined), new UpstreamRegistry(), { cluster: 'east', health });

@@ -53,6 +53,8 @@ export class Exchange implements H1AttemptOwner, ResponseObserver {
   private readonly rule: CompiledRule;
   private ref: CompiledBackendRef | null = null;
   private upstream: Upstream | null = null;
+  /** Endpoints tried so far when a retry must avoid them (connection errors, timeouts). */
+  private tried: Upstream[] | null = null;
   private current: UpstreamAttempt | null = null;
   private triesLeft = 0;
   private body: Buffer | Readable | null = null;
@@ -420,7 +422,10 @@ export class Exchange implements H1AttemptOwner, ResponseObserver {
   private retry(preferOtherEndpoint: boolean): void {
     this.triesLeft--;
     const backend = this.ref!.backend!;
-    const next = preferOtherEndpoint ? backend.nextExcept(this.upstream) : backend.next();
+    // Every endpoint that failed this request is avoided, so a retry reaches another cluster once
+    // none of the local ones is left.
+    if (preferOtherEndpoint && this.upstream !== null) (this.tried ??= []).push(this.upstream);
+    const next = preferOtherEndpoint ? backend.nextExcept(this.tried) : backend.next();
     if (next !== null) this.upstream = next;
     this.current = null;
     const backoff = this.rule.retry!.backoffMs;
