@@ -66,6 +66,7 @@ describe.skipIf(!clusterSetRunnable)('ClusterSet: hub, two spokes over leafnodes
     expect(Math.abs(spread.west! / 2_000 - 0.5)).toBeLessThanOrEqual(0.05);
 
     const mixed = byCluster(await countPods(set.gatewayUrl('east', '/mixed'), 2_000));
+    console.log(`ClusterSet split over 2,000 requests: / through west ${JSON.stringify(spread)}, /mixed through east ${JSON.stringify(mixed)}`);
     expect(mixed.error ?? 0).toBe(0);
     // 20% to Service "local"; the ServiceImport's 80% spread over both clusters (40% each).
     expect(Math.abs(mixed.local! / 2_000 - 0.2)).toBeLessThanOrEqual(0.05);
@@ -138,6 +139,7 @@ metadata: { name: conflict, namespace: default }
     const cutAt = Date.now();
     await until('west dropped from east\'s config', async () => ((await set.endpointClusters('east')).join(',') === 'east' ? true : undefined), 15_000);
     const droppedMs = Date.now() - cutAt;
+    console.log(`west's link cut: its endpoints left east's config after ${droppedMs} ms (stale after 2,000 ms)`);
     // Stale after 2 s (the controller's --endpoint-stale-ms), checked every 0.5 s, plus a build and a publish.
     expect(droppedMs).toBeLessThan(6_000);
     // East's agent got the new config through its own leafnode: only east answers there.

@@ -54,6 +54,11 @@ export class EndpointExporter {
     return this.problems;
   }
 
+  /** Builds the reports again now (the health view changed) and publishes what changed. */
+  resync(): void {
+    this.sync(false);
+  }
+
   /** Resolves once every publish queued so far is done. */
   flushed(): Promise<void> {
     return this.chain;

@@ -211,15 +211,26 @@ export function runAgent(options: AgentCommandOptions, log: Logger) {
       yield* Effect.acquireRelease(
         Effect.tryPromise({
           try: async () => {
+            const a = agent!;
+            // The agent's active health checks of its own endpoints go into the reports (at once on a change).
+            let snapshot: Map<string, boolean> | undefined;
             const exporter = new EndpointExporter({
               cluster: options.cluster,
               reader: createFileSource({ dir: resources, decode: decodeManifests }),
               bus,
               log: agentLog,
               refreshMs: options.exportRefreshMs ?? 2_000,
+              health: {
+                healthy: (address, port) => {
+                  snapshot ??= new Map(a.endpointHealth(true).map((h) => [h.endpoint, h.healthy]));
+                  queueMicrotask(() => (snapshot = undefined));
+                  return snapshot.get(`${address}:${port}`);
+                },
+              },
             });
+            const unsubscribe = a.onLocalHealth(() => exporter.resync());
             await exporter.start();
-            return exporter;
+            return { stop: async () => (unsubscribe(), await exporter.stop()) };
           },
           catch: (e) => e,
         }),
