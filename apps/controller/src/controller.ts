@@ -1,10 +1,10 @@
 import { snapshotOf, type AnyObject, type RouteKind } from '@portway/api';
 import type { Ack, Bus, ConfigKey, ConfigPin, ConfigPinStore, Heartbeat, Unsubscribe } from '@portway/bus';
-import { assignAddresses, buildGraph, programmedInvalid, type Condition, type Graph, type GatewayNode } from '@portway/graph';
+import { assignAddresses, GraphBuilder, programmedInvalid, type Condition, type Graph, type GatewayNode } from '@portway/graph';
 import { configHash, type GatewayConfig } from '@portway/ir';
 import type { ResourceSource, SourceError, SourceState } from '@portway/provider-file';
 import { StatusPreparer, type StatusUpdate } from '@portway/status';
-import { translate, type ClusterGateways } from '@portway/translate';
+import { Translator, type ClusterGateways } from '@portway/translate';
 import { AgentDirectory, agentId, type AgentRecord } from './agent-directory.js';
 import type { Log } from './log.js';
 import { gatewayPlacement, NO_PLACEMENT_RULES, placementTargets, type Placement, type PlacementRules } from './placement.js';
@@ -88,6 +88,10 @@ const RETRY_MAX_MS = 15_000;
 export class Controller {
   readonly statusStore = new StatusStore();
   private readonly statusPreparer = new StatusPreparer();
+  /** Reuses the nodes of unchanged routes from one build to the next. */
+  private readonly graphBuilder: GraphBuilder;
+  /** One translator per cluster (endpoints carry their cluster): each rebuilds only what changed. */
+  private translators = new Map<string, Translator>();
   private readonly tracker: ProgrammedTracker;
   private readonly directory: AgentDirectory | undefined;
   private state: SourceState | undefined;
@@ -113,6 +117,7 @@ export class Controller {
   constructor(private readonly options: ControllerOptions) {
     this.tracker = new ProgrammedTracker(() => this.queueStatus(), options.ackTimeoutMs);
     this.now = options.now ?? (() => new Date());
+    this.graphBuilder = new GraphBuilder({ controllerName: options.controllerName, routeKinds: options.routeKinds });
     const hub = options.hub;
     if (hub) {
       this.directory = new AgentDirectory({
@@ -237,7 +242,7 @@ export class Controller {
     const started = performance.now();
     this.stats.builds++;
     const { snapshot } = snapshotOf(state.objects);
-    const graph = buildGraph(snapshot, { controllerName: this.options.controllerName, routeKinds: this.options.routeKinds });
+    const graph = this.graphBuilder.build(snapshot);
     const { configs, problems, addresses } = this.directory ? this.translateHub(graph) : this.translateStandalone(graph);
     this.graph = graph;
     this.addressProblems = problems;
@@ -308,7 +313,9 @@ export class Controller {
   /** Standalone: one cluster, addresses from the pool. */
   private translateStandalone(graph: Graph) {
     const { addresses, problems } = assignAddresses(graph.gateways, this.options.addressPool, this.addresses);
-    const configs = translate(graph, { cluster: this.options.cluster, addresses });
+    const translators = new Map<string, Translator>();
+    const configs = this.translatorFor(this.options.cluster, translators).translate(graph, { cluster: this.options.cluster, addresses });
+    this.translators = translators;
     this.placements = new Map();
     for (const gw of graph.gateways) if (gw.accepted) this.placements.set(gw.key, { placement: { kind: 'everywhere' }, clusters: [this.options.cluster] });
     return { configs, problems, addresses };
@@ -333,8 +340,18 @@ export class Controller {
       }
     }
     // The IR is built per cluster (endpoints carry the cluster they live in).
-    const configs = [...byCluster].flatMap(([cluster, addresses]) => translate(graph, { cluster, addresses, clusterGateways: this.options.hub?.clusterGateways }));
+    const translators = new Map<string, Translator>();
+    const configs = [...byCluster].flatMap(([cluster, addresses]) => this.translatorFor(cluster, translators).translate(graph, { cluster, addresses, clusterGateways: this.options.hub?.clusterGateways }));
+    // Clusters that no longer receive configs drop their translator (and what it remembers).
+    this.translators = translators;
     return { configs, problems, addresses: {} };
+  }
+
+  /** The translator of `cluster`: the previous build's when there was one; recorded in `next`. */
+  private translatorFor(cluster: string, next: Map<string, Translator>): Translator {
+    const t = this.translators.get(cluster) ?? new Translator();
+    next.set(cluster, t);
+    return t;
   }
 
   private onAck(a: Ack): void {

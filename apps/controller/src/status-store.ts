@@ -16,10 +16,18 @@ export interface ObjectWithStatus {
  * The status Portway has computed for each object (in standalone mode this is where status
  * lives; a Kubernetes status writer reads the same updates). Only changed statuses count as
  * writes.
+ *
+ * Cost: a status prepared earlier and handed over again as the same object (the status preparer
+ * reuses those of unchanged routes) costs a map lookup — its key is remembered per update object
+ * and it is not hashed again — so a build after a small edit costs what changed, not the table.
  */
 export class StatusStore {
-  private statuses = new Map<string, Record<string, unknown>>();
-  private hashes = new Map<string, string>();
+  private readonly statuses = new Map<string, Record<string, unknown>>();
+  /** Canonical JSON of each status, and the `replace` call that last saw its key. */
+  private readonly entries = new Map<string, { hash: string; seen: number }>();
+  /** Key of each update object seen (updates reused as they are keep theirs). */
+  private readonly keys = new WeakMap<StatusUpdate, string>();
+  private round = 0;
   private objects: readonly AnyObject[] = [];
   private writes = 0;
   private readonly listeners = new Set<(changed: readonly StatusUpdate[], removed: readonly string[]) => void>();
@@ -35,20 +43,41 @@ export class StatusStore {
    */
   replace(objects: readonly AnyObject[], updates: readonly StatusUpdate[]): number {
     this.objects = objects;
-    const next = new Map<string, Record<string, unknown>>();
-    const hashes = new Map<string, string>();
+    const round = ++this.round;
     const changed: StatusUpdate[] = [];
+    let seen = 0;
     for (const u of updates) {
-      const k = statusKey(u.kind, u.namespace, u.name);
+      let k = this.keys.get(u);
+      if (k === undefined) this.keys.set(u, (k = statusKey(u.kind, u.namespace, u.name)));
+      const entry = this.entries.get(k);
+      if (entry !== undefined && entry.seen !== round) seen++;
       // A status prepared earlier and reused as is (same object) has the same hash.
-      const h = this.statuses.get(k) === u.status ? this.hashes.get(k)! : canonicalJson(u.status);
-      next.set(k, u.status);
-      hashes.set(k, h);
-      if (this.hashes.get(k) !== h) changed.push(u);
+      if (entry !== undefined && this.statuses.get(k) === u.status) {
+        entry.seen = round;
+        continue;
+      }
+      const h = canonicalJson(u.status);
+      this.statuses.set(k, u.status);
+      if (entry === undefined) {
+        this.entries.set(k, { hash: h, seen: round });
+        seen++;
+        changed.push(u);
+      } else {
+        entry.seen = round;
+        if (entry.hash !== h) changed.push(u);
+        entry.hash = h;
+      }
     }
-    const removed = [...this.hashes.keys()].filter((k) => !hashes.has(k));
-    this.statuses = next;
-    this.hashes = hashes;
+    const removed: string[] = [];
+    // Every key was seen this round unless some object lost its status.
+    if (seen < this.entries.size) {
+      for (const [k, e] of this.entries) {
+        if (e.seen === round) continue;
+        removed.push(k);
+        this.entries.delete(k);
+        this.statuses.delete(k);
+      }
+    }
     if (changed.length + removed.length > 0) {
       this.writes += changed.length;
       for (const l of this.listeners) l(changed, removed);
