@@ -1,6 +1,7 @@
 import type { AnyObject } from '@portway/api';
 import { describeObject, identityOf } from './object-identity.js';
 import type { Decode, SourceError } from './source-types.js';
+import { splitYamlDocuments } from './yaml-documents.js';
 
 /** What one file contributes to the folder: its objects (last good versions kept) and its current errors. */
 export interface FileContribution {
@@ -11,10 +12,51 @@ export interface FileContribution {
   errors: readonly SourceError[];
   /** The text last read, to skip decoding an unchanged file. */
   text: string | undefined;
+  /**
+   * What decoding each document of that text gave, by the document's text: a new read decodes
+   * only the documents that changed, and the others keep their objects (the same objects, so
+   * everything downstream sees them unchanged).
+   */
+  documents?: ReadonlyMap<string, DecodedDocument>;
 }
+
+/** The result of decoding one document on its own (indexes and lines relative to the document). */
+type DecodedDocument = ReturnType<Decode>;
 
 export function emptyContribution(file: string): FileContribution {
   return { file, objects: new Map(), errors: [], text: undefined };
+}
+
+/**
+ * Decodes a file document by document (see `splitYamlDocuments`), reusing the result of every
+ * document whose text is unchanged since the last read; the same result as decoding the whole
+ * text, except that an object defined twice in the file is reported by `applyRead` rather than by
+ * the decoder. Texts that cannot be split safely, and single documents, are decoded whole.
+ */
+function decodeByDocument(prev: FileContribution, text: string, decode: Decode): { result: DecodedDocument; documents: Map<string, DecodedDocument> | undefined } {
+  const docs = splitYamlDocuments(text);
+  if (docs === undefined || docs.length < 2) return { result: decodeSafely(text, prev.file, decode), documents: undefined };
+  const known = prev.documents;
+  const documents = new Map<string, DecodedDocument>();
+  const result: DecodedDocument = { objects: [], errors: [] };
+  docs.forEach((d, i) => {
+    let r = known?.get(d.text) ?? documents.get(d.text);
+    if (r === undefined) r = decodeSafely(d.text, prev.file, decode);
+    documents.set(d.text, r);
+    for (const o of r.objects) result.objects.push({ object: o.object, index: o.index + i });
+    for (const e of r.errors) {
+      result.errors.push({ ...e, ...(e.index !== undefined ? { index: e.index + i } : {}), ...(e.line !== undefined ? { line: e.line + d.lineOffset } : {}) });
+    }
+  });
+  return { result, documents };
+}
+
+function decodeSafely(text: string, file: string, decode: Decode): DecodedDocument {
+  try {
+    return decode(text, file);
+  } catch (e) {
+    return { objects: [], errors: [{ file, message: `cannot decode: ${messageOf(e)}` }] };
+  }
 }
 
 /**
@@ -28,12 +70,7 @@ export function emptyContribution(file: string): FileContribution {
  */
 export function applyRead(prev: FileContribution, text: string, decode: Decode): FileContribution {
   if (text === prev.text) return prev;
-  let result: ReturnType<Decode>;
-  try {
-    result = decode(text, prev.file);
-  } catch (e) {
-    result = { objects: [], errors: [{ file: prev.file, message: `cannot decode: ${messageOf(e)}` }] };
-  }
+  const { result, documents } = decodeByDocument(prev, text, decode);
   const errors: SourceError[] = [...result.errors];
   const objects = new Map<string, { object: AnyObject; index: number }>();
   for (const entry of result.objects) {
@@ -56,7 +93,7 @@ export function applyRead(prev: FileContribution, text: string, decode: Decode):
     if (fileLevelError || result.errors.some((e) => errorNames(e, old.object))) objects.set(id, old);
   }
   const ordered = new Map([...objects].sort((a, b) => a[1].index - b[1].index));
-  return { file: prev.file, objects: ordered, errors, text };
+  return { file: prev.file, objects: ordered, errors, text, ...(documents !== undefined ? { documents } : {}) };
 }
 
 /** A file that could not be read: its objects stay as they were, and the error is reported. */
