@@ -66,6 +66,8 @@ describe('worker shards', () => {
       expect(vhostsOf(c!)[123]!.matches[0]!.path.value).toBe('/r0-edited');
       // Unchanged virtual hosts are the objects the worker already had (what it compiled is reused).
       expect(vhostsOf(c!)[0]).toBe(vhostsOf(got1[i]![0]!)[0]);
+      // The backends table is the same object too (what was remembered about it still holds).
+      expect(c!.backends).toBe(got1[i]![0]!.backends);
     }
     // The cache holds exactly the shards of the current manifests.
     expect(inboxes[0]!.size).toBe(new Set(second[0]!.manifests[0]!.shards).size);

@@ -89,6 +89,8 @@ export class ShardCacheError extends Error {
 /** The worker's side: shards by id (frozen), and the configs assembled from them. */
 export class ShardInbox {
   private cache = new Map<string, ConfigShard>();
+  /** Backends table of each gateway's last config (frozen), kept while its entries are the same objects. */
+  private tables = new Map<string, GatewayConfig['backends']>();
 
   /**
    * Takes the shards of an apply and assembles its configs (deeply frozen). On success the cache
@@ -104,16 +106,31 @@ export class ShardInbox {
         if (isMissingShards(config)) {
           throw new ShardCacheError(`gateway ${manifest.gateway.namespace}/${manifest.gateway.name}: ${config.missing.length} shard(s) missing (${config.missing.slice(0, 3).join(', ')})`, true);
         }
-        configs.push(deepFreeze(config));
+        configs.push(deepFreeze(this.sameTable(config)));
       }
     } catch (e) {
       this.cache = new Map();
       throw e instanceof ShardCacheError ? e : new ShardCacheError((e as Error).message, false);
     }
+    this.tables = new Map(configs.map((c) => [`${c.gateway.namespace}/${c.gateway.name}`, c.backends]));
     const live = new Set<string>();
     for (const m of apply.manifests) for (const id of m.shards) live.add(id);
     for (const id of this.cache.keys()) if (!live.has(id)) this.cache.delete(id);
     return configs;
+  }
+
+  /**
+   * The assembled config with the previous backends table when every entry is the same (frozen)
+   * backend object: what is remembered about the table (its hash, which references resolve in it)
+   * then still applies.
+   */
+  private sameTable(config: GatewayConfig): GatewayConfig {
+    const previous = this.tables.get(`${config.gateway.namespace}/${config.gateway.name}`);
+    if (previous === undefined || previous === config.backends) return config;
+    const keys = Object.keys(config.backends);
+    if (keys.length !== Object.keys(previous).length) return config;
+    for (const k of keys) if (!Object.hasOwn(previous, k) || previous[k] !== config.backends[k]) return config;
+    return { ...config, backends: previous };
   }
 
   /** Shards held (tests, diagnostics). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IR_API_VERSION, validateGatewayConfig, type GatewayConfig } from './index.js';
+import { deepFreeze, IR_API_VERSION, validateGatewayConfig, type GatewayConfig } from './index.js';
+import { buildConfig } from './__fixtures__/build-config.js';
 
 function config(): GatewayConfig {
   return {
@@ -75,5 +76,20 @@ describe('validateGatewayConfig', () => {
     expect(messages).toContain('rule index 3 out of range');
     expect(messages).toContain('invalid regular expression "/("');
     expect(messages).toContain('listener name "default/gw/http" listed twice');
+  });
+
+  it('remembers the references of frozen virtual hosts per frozen backends table, and still sees a backend that went away', () => {
+    const config = deepFreeze(buildConfig(30, 4));
+    expect(validateGatewayConfig(config)).toEqual([]);
+    // Same parts again (an edit elsewhere): still valid.
+    expect(validateGatewayConfig({ ...config, gateway: { ...config.gateway, generation: 4 } })).toEqual([]);
+    // The same frozen virtual hosts against a table without one of their backends.
+    const { ['Service/ns3/svc-3-1:8080']: _gone, ...rest } = config.backends;
+    const errors = validateGatewayConfig(deepFreeze({ ...config, backends: rest }));
+    expect(errors).toEqual([{ path: '/ports/0/listeners/0/virtualHosts/3/rules/1/backends/0/backend', message: 'unknown backend "Service/ns3/svc-3-1:8080"' }]);
+    // A frozen table whose ids mismatch is refused every time.
+    const bad = deepFreeze({ ...config, backends: { ...config.backends, x: { id: 'y', protocol: 'HTTP1' as const, endpoints: [] } } });
+    expect(validateGatewayConfig(bad)).toHaveLength(1);
+    expect(validateGatewayConfig(bad)).toHaveLength(1);
   });
 });

@@ -24,6 +24,12 @@ interface VirtualHostCheck {
 /** Checks of frozen virtual hosts (see `deepFreeze`): a config that keeps them is checked in time proportional to what changed. */
 const vhostChecks = new WeakMap<object, VirtualHostCheck>();
 
+/**
+ * Per frozen backends table, the frozen virtual hosts whose every backend reference is in it: a
+ * config that keeps both (an edit elsewhere) does not look their references up again.
+ */
+const resolvedIn = new WeakMap<object, WeakSet<object>>();
+
 const MAX_SCHEMA_ERRORS = 20;
 
 /**
@@ -97,8 +103,14 @@ function checkReferences(config: GatewayConfig): IrError[] {
   const backend = (id: string | null, path: string) => {
     if (id !== null && !Object.hasOwn(config.backends, id)) errors.push({ path, message: `unknown backend "${id}"` });
   };
-  for (const [id, b] of Object.entries(config.backends)) {
-    if (b.id !== id) errors.push({ path: `/backends/${id}/id`, message: `backend id "${b.id}" differs from its key "${id}"` });
+  // A frozen table seen before had no id mismatch (it is remembered only then).
+  let resolved = isImmutable(config.backends) ? resolvedIn.get(config.backends) : undefined;
+  if (resolved === undefined) {
+    const before = errors.length;
+    for (const [id, b] of Object.entries(config.backends)) {
+      if (b.id !== id) errors.push({ path: `/backends/${id}/id`, message: `backend id "${b.id}" differs from its key "${id}"` });
+    }
+    if (errors.length === before && isImmutable(config.backends)) resolvedIn.set(config.backends, (resolved = new WeakSet()));
   }
   const ports = new Set<number>();
   const names = new Set<string>();
@@ -118,7 +130,14 @@ function checkReferences(config: GatewayConfig): IrError[] {
           }
           const check = checkVirtualHost(vh);
           for (const e of check.internal) errors.push({ path: `${vp}${e.path}`, message: e.message });
-          for (const r of check.backendRefs) backend(r.id, `${vp}${r.path}`);
+          if (resolved?.has(vh)) return;
+          let ok = true;
+          for (const r of check.backendRefs) {
+            if (Object.hasOwn(config.backends, r.id)) continue;
+            ok = false;
+            backend(r.id, `${vp}${r.path}`);
+          }
+          if (ok && resolved !== undefined && isImmutable(vh)) resolved.add(vh);
         });
       } else {
         l.routes.forEach((r, ri) => r.backends.forEach((b, bi) => backend(b.backend, `${lp}/routes/${ri}/backends/${bi}/backend`)));

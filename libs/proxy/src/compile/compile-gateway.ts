@@ -57,10 +57,10 @@ export interface CompileContext {
 export function compileGateway(config: GatewayConfig, ctx: CompileContext): CompiledGateway {
   const backends = new Map<string, BackendRuntime>();
   const backendCtx = ctx.health !== undefined ? { cluster: config.cluster, health: ctx.health } : undefined;
-  for (const [id, b] of Object.entries(config.backends)) backends.set(id, new BackendRuntime(b, ctx.registry, backendCtx));
   // Unchanged (frozen) backends keep their runtimes, and unchanged virtual hosts their routers.
   const memo = compileMemoFor(ctx.registry, `${config.gateway.namespace}/${config.gateway.name}`);
-  memo.begin(config, backends);
+  memo.begin();
+  for (const [id, b] of Object.entries(config.backends)) backends.set(id, memo.runtime(b, config.cluster, () => new BackendRuntime(b, ctx.registry, backendCtx)));
   const upstreamKeys = new Set<string>();
   for (const b of backends.values()) for (const u of b.ready) upstreamKeys.add(u.key);
 

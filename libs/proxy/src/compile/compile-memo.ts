@@ -15,7 +15,7 @@
  * registry), and only a compile that succeeded updates it: a refused config leaves what the
  * previous one remembered.
  */
-import type { Backend, Filter, GatewayConfig, VirtualHost } from '@portway/ir';
+import type { Backend, Filter, VirtualHost } from '@portway/ir';
 import type { BackendRuntime } from '../backends/backend-runtime.js';
 import type { UpstreamRegistry } from '../upstream/upstream.js';
 import type { CompiledVirtualHost } from './compiled-types.js';
@@ -42,22 +42,26 @@ export class CompileMemo {
   private readonly vhosts = new WeakMap<VirtualHost, CompiledEntry>();
   stats: CompileMemoStats = { virtualHosts: 0, reusedVirtualHosts: 0, backends: 0, reusedBackends: 0 };
 
-  /** Starts a compile of `config`: runtimes in `backends` built from unchanged backend IR are replaced by the previous ones. */
-  begin(config: GatewayConfig, backends: Map<string, BackendRuntime>): void {
+  /** Starts a compile. */
+  begin(): void {
     this.next = new Map();
     this.stats = { virtualHosts: 0, reusedVirtualHosts: 0, backends: 0, reusedBackends: 0 };
-    for (const [id, ir] of Object.entries(config.backends)) {
-      this.stats.backends++;
-      const built = backends.get(id);
-      if (built === undefined || !Object.isFrozen(ir)) continue;
-      const previous = this.runtimes.get(ir);
-      const runtime = previous !== undefined && previous.cluster === config.cluster ? previous.runtime : built;
-      if (runtime !== built) {
-        backends.set(id, runtime);
-        this.stats.reusedBackends++;
-      }
-      this.next.set(ir, { cluster: config.cluster, runtime });
+  }
+
+  /** The runtime of backend `ir`: the previous compile's when `ir` is the same frozen object (same cluster), else `build()`. */
+  runtime(ir: Backend, cluster: string, build: () => BackendRuntime): BackendRuntime {
+    this.stats.backends++;
+    if (!Object.isFrozen(ir)) return build();
+    const previous = this.runtimes.get(ir);
+    let runtime: BackendRuntime;
+    if (previous !== undefined && previous.cluster === cluster) {
+      runtime = previous.runtime;
+      this.stats.reusedBackends++;
+    } else {
+      runtime = build();
     }
+    this.next.set(ir, { cluster, runtime });
+    return runtime;
   }
 
   /** The compiled virtual host: remembered when `vh` is frozen and its backends' runtimes are the same, else `compile()`. */
