@@ -11,6 +11,7 @@ import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import { modifyPath } from '../filters/path-rewrite.js';
 import { buildLocation } from '../filters/redirect.js';
+import { openEastWestStream } from '../east-west/east-west-connect.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { buildUpstreamHeaders, clientIp } from './forward-headers.js';
 import type { ProxyContext } from './proxy-context.js';
@@ -64,10 +65,17 @@ export function openTunnel(ctx: ProxyContext, req: IncomingMessage, client: Dupl
   }
   headText += '\r\n';
 
-  const backend = connect(upstream);
+  let backend: net.Socket;
+  try {
+    backend = connect(upstream);
+  } catch (err) {
+    // An endpoint behind an east-west gateway while this proxy has no ClusterSet certificate.
+    ctx.log('warn', 'upgrade to backend failed', { endpoint: upstream.key, error: (err as Error).message });
+    return refuse(client, 502);
+  }
   backend.setTimeout(CONNECT_TIMEOUT_MS);
   backend.once('timeout', () => backend.destroy(new Error('connect timeout')));
-  backend.once(upstream.tls !== null ? 'secureConnect' : 'connect', () => {
+  backend.once(upstream.tls !== null || upstream.via !== null ? 'secureConnect' : 'connect', () => {
     backend.setTimeout(0);
     backend.setNoDelay(true);
     backend.write(headText);
@@ -107,6 +115,9 @@ function connected(s: net.Socket): boolean {
 }
 
 function connect(u: Upstream): net.Socket {
+  // Through the endpoint's east-west gateway (backend TLS, if any, inside the tunnel).
+  const ew = u.eastWestRoute();
+  if (ew !== null) return openEastWestStream(ew, u.tls !== null ? ['http/1.1'] : undefined);
   const t = u.tls;
   if (t === null) return net.connect({ host: u.address, port: u.port });
   return tls.connect({
