@@ -31,6 +31,8 @@ export interface EastWestListenerOptions {
   idleMs?: number;
 }
 
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
 /** Connections seen, by outcome (diagnostics and tests). */
 export interface EastWestCounters {
   /** Relayed to an endpoint. */
@@ -58,6 +60,8 @@ export class EastWestListener {
         rejectUnauthorized: true,
         allowHalfOpen: true,
         minVersion: 'TLSv1.2',
+        // A peer that opens a connection and never finishes the handshake is dropped.
+        handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
       },
       (socket) => this.onConnection(socket),
     );
