@@ -93,4 +93,31 @@ describe('EndpointExporter', () => {
     expect(seen.at(-1)).toBeNull();
     await exporter.stop();
   });
+
+  it("re-publishes at once when the agent's health view changes (resync)", async () => {
+    const bus = new InProcessBus();
+    const seen: (EndpointReport | null)[] = [];
+    bus.watchEndpoints(({ report }) => seen.push(report));
+    let failing = false;
+    const exporter = new EndpointExporter({
+      cluster: 'east',
+      reader: new TestReader([svc('echo'), slice('echo', [{ addresses: ['10.0.0.1'] }]), exp('echo')]),
+      bus,
+      log: quiet,
+      refreshMs: 60_000,
+      health: { healthy: () => (failing ? false : undefined) },
+    });
+    await exporter.start();
+    expect(seen.at(-1)!.endpoints[0]).toMatchObject({ ready: true, healthy: true });
+    failing = true;
+    exporter.resync();
+    await exporter.flushed();
+    expect(seen).toHaveLength(2);
+    expect(seen.at(-1)!.endpoints[0]).toMatchObject({ ready: true, healthy: false });
+    // Nothing changed: nothing is published.
+    exporter.resync();
+    await exporter.flushed();
+    expect(seen).toHaveLength(2);
+    await exporter.stop();
+  });
 });

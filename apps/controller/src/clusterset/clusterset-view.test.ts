@@ -49,7 +49,7 @@ describe('buildClusterSetView', () => {
       now: 1000,
       staleAfterMs: 5000,
     });
-    expect(view.derivedImports[0]!.spec.ports).toEqual([{ name: 'http', port: 80, protocol: 'TCP' }]);
+    expect(view.derivedImports[0]!.spec!.ports).toEqual([{ name: 'http', port: 80, protocol: 'TCP' }]);
     for (const e of view.exports) {
       expect(e.conditions.find((c) => c.type === 'Conflict')).toMatchObject({ status: 'True', reason: 'PortConflict,TypeConflict' });
       expect(e.conditions.find((c) => c.type === 'Conflict')!.message).toContain('cluster east (exported 2026-01-01T00:00:00Z); clusters west disagree');
