@@ -49,7 +49,7 @@ export function validateGatewayConfig(value: unknown): IrError[] {
   const config = value as unknown as GatewayConfig;
   forEachVirtualHost(config, (vh, path) => {
     if (schemaErrors.length >= MAX_SCHEMA_ERRORS) return;
-    for (const e of checkVirtualHost(vh).schema) schemaErrors.push({ path: `${path}${e.path === '/' ? '' : e.path}`, message: e.message });
+    for (const e of checkVirtualHost(vh).schema) schemaErrors.push({ path: `${path()}${e.path === '/' ? '' : e.path}`, message: e.message });
   });
   if (schemaErrors.length > 0) return schemaErrors.slice(0, MAX_SCHEMA_ERRORS);
   return checkReferences(config);
@@ -59,10 +59,11 @@ export function isValidGatewayConfig(value: unknown): value is GatewayConfig {
   return validateGatewayConfig(value).length === 0;
 }
 
-function forEachVirtualHost(config: GatewayConfig, fn: (vh: VirtualHost, path: string) => void): void {
+/** Calls `fn` for every virtual host; `path()` gives its JSON pointer (built only when asked: errors are rare). */
+function forEachVirtualHost(config: GatewayConfig, fn: (vh: VirtualHost, path: () => string) => void): void {
   config.ports.forEach((port, pi) =>
     port.listeners.forEach((l, li) => {
-      if (l.protocol === 'HTTP' || l.protocol === 'HTTPS') l.virtualHosts.forEach((vh, vi) => fn(vh, `/ports/${pi}/listeners/${li}/virtualHosts/${vi}`));
+      if (l.protocol === 'HTTP' || l.protocol === 'HTTPS') l.virtualHosts.forEach((vh, vi) => fn(vh, () => `/ports/${pi}/listeners/${li}/virtualHosts/${vi}`));
     }),
   );
 }
@@ -122,20 +123,20 @@ function checkReferences(config: GatewayConfig): IrError[] {
       if (names.has(l.name)) errors.push({ path: `${lp}/name`, message: `listener name "${l.name}" listed twice` });
       names.add(l.name);
       if (l.protocol === 'HTTP' || l.protocol === 'HTTPS') {
-        const hosts = new Set(l.virtualHosts.map((vh) => vh.hostname));
+        let hosts: Set<string> | undefined;
         l.virtualHosts.forEach((vh, vi) => {
-          const vp = `${lp}/virtualHosts/${vi}`;
-          if (vh.fallback !== undefined && !hosts.has(vh.fallback)) {
-            errors.push({ path: `${vp}/fallback`, message: `fallback virtual host "${vh.fallback}" does not exist` });
+          const vp = () => `${lp}/virtualHosts/${vi}`;
+          if (vh.fallback !== undefined && !(hosts ??= new Set(l.virtualHosts.map((v) => v.hostname))).has(vh.fallback)) {
+            errors.push({ path: `${vp()}/fallback`, message: `fallback virtual host "${vh.fallback}" does not exist` });
           }
           const check = checkVirtualHost(vh);
-          for (const e of check.internal) errors.push({ path: `${vp}${e.path}`, message: e.message });
+          for (const e of check.internal) errors.push({ path: `${vp()}${e.path}`, message: e.message });
           if (resolved?.has(vh)) return;
           let ok = true;
           for (const r of check.backendRefs) {
             if (Object.hasOwn(config.backends, r.id)) continue;
             ok = false;
-            backend(r.id, `${vp}${r.path}`);
+            backend(r.id, `${vp()}${r.path}`);
           }
           if (ok && resolved !== undefined && isImmutable(vh)) resolved.add(vh);
         });
