@@ -52,7 +52,12 @@ export class ClusterSetSource implements ResourceSource {
       // Only a new report (a new `at`) counts as fresh: a value the bus delivers again (a watch
       // recreated after a reconnect) says nothing about the cluster being alive now.
       const previous = this.reports.get(k);
-      if (report) this.reports.set(k, { report, receivedAt: previous && previous.report.at === report.at ? previous.receivedAt : this.now() });
+      if (report) {
+        // An export keeps the earliest time it was reported with: an agent that restarts (and, in
+        // file mode, sees its ServiceExport "first" again) does not lose a conflict it had won.
+        const exportedAt = previous && previous.report.exportedAt < report.exportedAt ? previous.report.exportedAt : report.exportedAt;
+        this.reports.set(k, { report: exportedAt === report.exportedAt ? report : { ...report, exportedAt }, receivedAt: previous && previous.report.at === report.at ? previous.receivedAt : this.now() });
+      }
       else this.reports.delete(k);
       this.refresh();
     });

@@ -108,6 +108,9 @@ describe('ClusterSetSource', () => {
     expect(states[2]!.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['ServiceImport/echo']);
     expect(source.statusUpdates()[0]!.status).toMatchObject({ clusters: [], conditions: [{ type: 'Ready', status: 'False' }] });
     expect(source.exports()[0]).toMatchObject({ cluster: 'east', stale: true });
+    // A restarted agent reports a later export time: the earlier one is kept.
+    await bus.putEndpoints({ cluster: 'east', namespace: 'default', service: 'echo' }, { ...report('east', '2026-03-01T00:00:00Z'), at: 9 });
+    expect(source.exports()[0]).toMatchObject({ cluster: 'east', stale: false, exportedAt: '2026-01-01T00:00:00Z' });
     await source.stop();
   });
 });
