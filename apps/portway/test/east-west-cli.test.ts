@@ -2,13 +2,14 @@
  * East-west reachability through the CLI a user runs: `portway controller --cluster-gateway
  * west=...`, `portway agent --east-west-listen ...` in west and an agent in east with the
  * ClusterSet client certificate, each with a proxy worker process (the certificate reaches the
- * workers). A Gateway placed in east routes to a ServiceImport whose endpoints live in west:
+ * workers). A Gateway placed in east routes to a ServiceImport whose endpoints live in west
+ * (west serves no Gateway; its listener relays to the endpoints it exports, `--resources`):
  * requests to east's agent reach west's backend through west's east-west listener (and stop
  * when west's agent is gone, although the backend still runs). Bad flags fail the agent at
  * start with one clear line.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,19 +50,30 @@ ports: [{name: http, port: 3000}]
 endpoints: [{addresses: [${WEST_BACKEND}]}]
 ---
 apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: local, namespace: default, annotations: {portway.dev/clusters: west}}
-spec:
-  gatewayClassName: portway
-  listeners: [{name: http, port: ${PORT + 1}, protocol: HTTP}]
----
-apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: store, namespace: default}
 spec:
-  parentRefs: [{name: shop}, {name: local}]
+  parentRefs: [{name: shop}]
   rules:
   - backendRefs: [{group: multicluster.x-k8s.io, kind: ServiceImport, name: store, port: 80}]
+`;
+
+/** What west's agent exports (`--resources`): the backend behind the ServiceImport. */
+const westExports = `apiVersion: v1
+kind: Service
+metadata: {name: store, namespace: default}
+spec: {ports: [{name: http, port: 80, targetPort: 3000}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: store-1, namespace: default, labels: {kubernetes.io/service-name: store}}
+addressType: IPv4
+ports: [{name: http, port: 3000}]
+endpoints: [{addresses: [${WEST_BACKEND}]}]
+---
+apiVersion: multicluster.x-k8s.io/v1beta1
+kind: ServiceExport
+metadata: {name: store, namespace: default}
 `;
 
 describe.skipIf(!cliBuilt)('east-west through the CLI (controller --cluster-gateway, agent --east-west-*)', () => {
@@ -72,6 +84,9 @@ describe.skipIf(!cliBuilt)('east-west through the CLI (controller --cluster-gate
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'portway-ew-cli-'));
     ew = await writeTestCertificates(dir, await makeTestCertificates({ serverNames: [WEST], clients: ['east'] }));
+    const resources = join(dir, 'west-resources');
+    mkdirSync(resources);
+    writeFileSync(join(resources, 'store.yaml'), westExports);
     env = await HubEnv.start({ clusters: ['east', 'west'], backends: [{ address: WEST_BACKEND, pod: 'store-west-0' }], files: { 'objects.yaml': objects } });
     await env.startController(['--cluster-gateway', `west=${WEST}:${EW_PORT}`]);
     await env.startAgent({
@@ -79,7 +94,7 @@ describe.skipIf(!cliBuilt)('east-west through the CLI (controller --cluster-gate
       name: 'w1',
       address: WEST,
       workers: 1,
-      extra: ['--east-west-listen', `${WEST}:${EW_PORT}`, '--east-west-ca', ew.caFile, '--east-west-cert', ew.server.certFile, '--east-west-key', ew.server.keyFile],
+      extra: ['--east-west-listen', `${WEST}:${EW_PORT}`, '--east-west-ca', ew.caFile, '--east-west-cert', ew.server.certFile, '--east-west-key', ew.server.keyFile, '--resources', resources],
     });
     await env.startAgent({
       cluster: 'east',
@@ -101,10 +116,8 @@ describe.skipIf(!cliBuilt)('east-west through the CLI (controller --cluster-gate
       return res?.status === 200 ? await res.text() : undefined;
     }, 20_000);
     expect(body).toContain('store-west-0');
-    // West logged the relay's listener at start; its own Gateway reaches the backend directly.
+    // West serves no Gateway: its listener allows the endpoint because west exports it.
     expect(env.agents.get('w1')!.proc.log()).toContain('east-west listener ready');
-    const local = await fetch(`http://${WEST}:${PORT + 1}/local`);
-    expect(local.status).toBe(200);
   });
 
   it('east\'s config names west\'s listener; with west\'s agent gone, east cannot reach the (still running) backend', async () => {

@@ -6,6 +6,7 @@ import {
   EastWestAllowList,
   EastWestAllowingDataPlane,
   EastWestListener,
+  feedAllowListFromExports,
   InProcessDataPlane,
   WorkerDataPlane,
   agentStatusReport,
@@ -179,12 +180,14 @@ export function runAgent(options: AgentCommandOptions, log: Logger) {
 
     // The east-west listener relays other clusters' connections to the endpoints this agent's configs serve.
     let served: DataPlane = dataPlane;
+    let allowList: EastWestAllowList | undefined;
     if (eastWest && eastWestListen) {
-      const allowList = new EastWestAllowList();
+      const list = new EastWestAllowList();
+      allowList = list;
       const listener = yield* Effect.acquireRelease(
         Effect.tryPromise({
           try: async () => {
-            const l = new EastWestListener({ host: eastWestListen.host, port: eastWestListen.port, ...eastWest, allowList, log: agentLog });
+            const l = new EastWestListener({ host: eastWestListen.host, port: eastWestListen.port, ...eastWest, allowList: list, log: agentLog });
             await l.start();
             return l;
           },
@@ -193,7 +196,8 @@ export function runAgent(options: AgentCommandOptions, log: Logger) {
         (l) => Effect.promise(() => l.close()),
       );
       agentLog.info({ eastWest: listener.address() }, 'east-west listener ready');
-      served = new EastWestAllowingDataPlane(dataPlane, allowList, options.cluster);
+      served = new EastWestAllowingDataPlane(dataPlane, list, options.cluster);
+      // The endpoints this cluster exports are relayed too (see the exporter below).
     }
 
     // Stopping the agent says goodbye on the bus and closes the data plane (listeners drain).
@@ -217,7 +221,7 @@ export function runAgent(options: AgentCommandOptions, log: Logger) {
             const exporter = new EndpointExporter({
               cluster: options.cluster,
               reader: createFileSource({ dir: resources, decode: decodeManifests }),
-              bus,
+              bus: allowList ? feedAllowListFromExports(bus, allowList) : bus,
               log: agentLog,
               refreshMs: options.exportRefreshMs ?? 2_000,
               health: {
