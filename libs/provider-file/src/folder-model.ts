@@ -69,15 +69,17 @@ export class FolderModel {
     const errors: SourceError[] = this.folderError ? [this.folderError] : [];
     for (const rel of paths) {
       const c = this.files.get(rel)!;
-      errors.push(...c.errors);
+      for (const e of c.errors) errors.push(e);
       for (const [id, { object, index }] of c.objects) {
-        definitions.set(id, [...(definitions.get(id) ?? []), { rel, object, file: c.file, index }]);
+        const defs = definitions.get(id);
+        if (defs === undefined) definitions.set(id, [{ rel, object, file: c.file, index }]);
+        else defs.push({ rel, object, file: c.file, index });
       }
     }
     const candidates: AnyObject[] = [];
     const owners = new Map<string, string>();
     for (const [id, defs] of definitions) {
-      const winner = defs.find((d) => d.rel === this.owners.get(id)) ?? defs[0]!;
+      const winner = defs.length === 1 ? defs[0]! : (defs.find((d) => d.rel === this.owners.get(id)) ?? defs[0]!);
       owners.set(id, winner.rel);
       candidates.push(winner.object);
       for (const d of defs) {

@@ -1,6 +1,6 @@
 /**
- * The per-virtual-host router: Exact paths in a Map, PathPrefix values in a segment trie,
- * RegularExpression paths in an ordered list. Every candidate keeps its index in the IR's
+ * The per-virtual-host router: Exact and PathPrefix entries in buckets by their first path
+ * segment (see `Router`), RegularExpression paths in an ordered list. Every candidate keeps its index in the IR's
  * `matches` list (which is in precedence order), and a request gets the lowest-index candidate
  * whose path, method, headers and query parameters all match: exactly the first entry in IR
  * order, without scanning the entries whose path cannot match.
@@ -32,6 +32,8 @@ interface Candidate<T> {
   readonly pathRe: RegExp | null;
   /** The normalized PathPrefix / Exact value, used by ReplacePrefixMatch. */
   readonly pathValue: string;
+  /** An Exact entry (kept here so that matching does not read the IR entry). */
+  readonly isExact: boolean;
 }
 
 /** The router's answer: the winning entry, its rule, and where it sits in the IR. */
@@ -49,37 +51,130 @@ class PrefixNode<T> {
   readonly candidates: Candidate<T>[] = [];
 }
 
-/** Compiled router of one virtual host. Immutable once built; safe to share between requests. */
-export class Router<T> {
-  private readonly exact = new Map<string, Candidate<T>[]>();
-  private readonly prefixRoot = new PrefixNode<T>();
-  private readonly regex: Candidate<T>[] = [];
-  private hasPrefixes = false;
+/** Buckets holding more candidates than this get their own exact map and segment trie. */
+const SMALL_BUCKET = 8;
 
-  /** @internal use {@link compileRouter}. */
+/**
+ * The Exact and PathPrefix entries whose path starts with one first segment ("/api/v1" and
+ * "/api" → "api"; "/" → ""). A small bucket is scanned in index order, comparing each path in
+ * place; a large one is indexed like a router of its own (exact map, then a trie of the
+ * following segments).
+ */
+class Bucket<T> {
+  /** Every entry of the bucket, in index order. */
+  readonly list: Candidate<T>[] = [];
+  exact: Map<string, Candidate<T>[]> | null = null;
+  trie: PrefixNode<T> | null = null;
+  constructor(readonly seg: string) {}
+}
+
+/** FNV-1a of `s[from, to)`, read in place. */
+function hashRange(s: string, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** End of the first segment of a path ("/a/b" → 2, "/" → 1): the next "/" after the leading one, or the end. */
+function firstSegmentEnd(path: string): number {
+  const end = path.indexOf('/', 1);
+  return end < 0 ? path.length : end;
+}
+
+/** Whether a normalized request path falls under a normalized PathPrefix value (a whole-segment prefix). */
+function underPrefix(path: string, prefix: string): boolean {
+  return path.startsWith(prefix) && (path.length === prefix.length || path.charCodeAt(prefix.length) === 47);
+}
+
+/** Query parameters of the request being matched, parsed at most once and only if a candidate asks (no allocation otherwise). */
+let currentQuery: string | null = null;
+let currentParams: URLSearchParams | undefined;
+
+/**
+ * Compiled router of one virtual host. Immutable once built; safe to share between requests.
+ *
+ * Layout (flat, so that a request touches few objects and allocates nothing): PathPrefix "/"
+ * entries in one list; every other Exact and PathPrefix entry in the bucket of its first path
+ * segment, found through an open-addressing table of the segment's hash (the request's first
+ * segment is hashed and compared in place, never sliced); RegularExpression entries in one
+ * ordered list.
+ */
+export class Router<T> {
+  private readonly rootPrefix: Candidate<T>[] = [];
+  private readonly buckets: Bucket<T>[] = [];
+  private readonly regex: Candidate<T>[] = [];
+  /** Bucket index + 1 by hash of its segment (0: empty slot); length a power of two. */
+  private slots = new Int32Array(2);
+  private mask = 1;
+
+  /** @internal use {@link compileRouter}. Entries must be added in index order. */
   add(c: Candidate<T>): void {
     const type = c.entry.path.type;
-    if (type === 'Exact') {
-      let list = this.exact.get(c.pathValue);
-      if (list === undefined) this.exact.set(c.pathValue, (list = []));
-      list.push(c);
-    } else if (type === 'PathPrefix') {
-      let node = this.prefixRoot;
-      if (c.pathValue !== '/') {
-        // "/a/b" → segments "a", "b" (the leading "" is the root).
+    if (type === 'RegularExpression') {
+      this.regex.push(c);
+    } else if (type === 'PathPrefix' && c.pathValue === '/') {
+      this.rootPrefix.push(c);
+    } else {
+      const v = c.pathValue;
+      const end = firstSegmentEnd(v);
+      this.bucketFor(v, end, true)!.list.push(c);
+    }
+  }
+
+  /** @internal the index of large buckets (after every `add`). */
+  seal(): void {
+    for (const b of this.buckets) {
+      if (b.list.length <= SMALL_BUCKET) continue;
+      b.exact = new Map();
+      b.trie = new PrefixNode<T>();
+      for (const c of b.list) {
+        if (c.entry.path.type === 'Exact') {
+          let list = b.exact.get(c.pathValue);
+          if (list === undefined) b.exact.set(c.pathValue, (list = []));
+          list.push(c);
+          continue;
+        }
+        // "/seg/b/c" → the trie below this bucket's segment: "b", "c".
+        let node = b.trie;
         const segs = c.pathValue.split('/');
-        for (let i = 1; i < segs.length; i++) {
+        for (let i = 2; i < segs.length; i++) {
           const seg = segs[i]!;
           let next = node.children.get(seg);
           if (next === undefined) node.children.set(seg, (next = new PrefixNode<T>()));
           node = next;
         }
+        node.candidates.push(c);
       }
-      node.candidates.push(c);
-      this.hasPrefixes = true;
-    } else {
-      this.regex.push(c);
     }
+  }
+
+  private bucketFor(path: string, end: number, create: boolean): Bucket<T> | undefined {
+    const len = end - 1;
+    let i = hashRange(path, 1, end) & this.mask;
+    for (;;) {
+      const slot = this.slots[i]!;
+      if (slot === 0) break;
+      const b = this.buckets[slot - 1]!;
+      if (b.seg.length === len && path.startsWith(b.seg, 1)) return b;
+      i = (i + 1) & this.mask;
+    }
+    if (!create) return undefined;
+    const b = new Bucket<T>(path.slice(1, end));
+    this.buckets.push(b);
+    if (this.buckets.length * 2 > this.slots.length) this.rehash();
+    else this.slots[i] = this.buckets.length;
+    return b;
+  }
+
+  private rehash(): void {
+    const size = this.slots.length * 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+    this.buckets.forEach((b, k) => {
+      let i = hashRange(b.seg, 0, b.seg.length) & this.mask;
+      while (this.slots[i] !== 0) i = (i + 1) & this.mask;
+      this.slots[i] = k + 1;
+    });
   }
 
   /**
@@ -88,55 +183,66 @@ export class Router<T> {
    * (or null).
    */
   match(method: string, path: string, query: string | null, req: HeaderCarrier): RouteMatch<T> | null {
-    const q: QueryCache = { query, params: undefined };
+    currentQuery = query;
+    currentParams = undefined;
     let best: Candidate<T> | null = null;
-    const exactList = this.exact.get(path);
-    if (exactList !== undefined) best = firstMatching(exactList, best, method, req, q);
-    if (this.hasPrefixes) {
-      let node: PrefixNode<T> | undefined = this.prefixRoot;
-      if (node.candidates.length > 0) best = firstMatching(node.candidates, best, method, req, q);
-      let start = 1;
-      while (start <= path.length) {
-        let end = path.indexOf('/', start);
-        if (end < 0) end = path.length;
-        if (end === start && end === path.length) break; // trailing "/": nothing more to match
-        node = node.children.get(path.slice(start, end));
-        if (node === undefined) break;
-        if (node.candidates.length > 0) best = firstMatching(node.candidates, best, method, req, q);
-        start = end + 1;
+    const end = firstSegmentEnd(path);
+    const bucket = this.buckets.length > 0 ? this.bucketFor(path, end, false) : undefined;
+    if (bucket !== undefined) {
+      if (bucket.trie === null) {
+        for (const c of bucket.list) {
+          const v = c.pathValue;
+          if (c.isExact ? path === v : underPrefix(path, v)) {
+            if (conditionsMatch(c, method, req)) {
+              best = c;
+              break;
+            }
+          }
+        }
+      } else {
+        best = this.matchLarge(bucket, path, end, method, req);
       }
     }
+    if (this.rootPrefix.length > 0) best = firstMatching(this.rootPrefix, best, method, req);
     for (const c of this.regex) {
       if (best !== null && c.index >= best.index) break;
-      if (c.pathRe!.test(path) && conditionsMatch(c, method, req, q)) {
+      if (c.pathRe!.test(path) && conditionsMatch(c, method, req)) {
         best = c;
         break;
       }
     }
     return best;
   }
+
+  private matchLarge(bucket: Bucket<T>, path: string, end: number, method: string, req: HeaderCarrier): Candidate<T> | null {
+    let best: Candidate<T> | null = null;
+    const exactList = bucket.exact!.get(path);
+    if (exactList !== undefined) best = firstMatching(exactList, best, method, req);
+    let node: PrefixNode<T> | undefined = bucket.trie!;
+    if (node.candidates.length > 0) best = firstMatching(node.candidates, best, method, req);
+    let start = end + 1;
+    while (start <= path.length) {
+      let next = path.indexOf('/', start);
+      if (next < 0) next = path.length;
+      if (next === start && next === path.length) break; // trailing "/": nothing more to match
+      node = node.children.get(path.slice(start, next));
+      if (node === undefined) break;
+      if (node.candidates.length > 0) best = firstMatching(node.candidates, best, method, req);
+      start = next + 1;
+    }
+    return best;
+  }
 }
 
-interface QueryCache {
-  readonly query: string | null;
-  params: URLSearchParams | undefined;
-}
-
-function firstMatching<T>(
-  list: readonly Candidate<T>[],
-  best: Candidate<T> | null,
-  method: string,
-  req: HeaderCarrier,
-  q: QueryCache,
-): Candidate<T> | null {
+function firstMatching<T>(list: readonly Candidate<T>[], best: Candidate<T> | null, method: string, req: HeaderCarrier): Candidate<T> | null {
   for (const c of list) {
     if (best !== null && c.index >= best.index) return best;
-    if (conditionsMatch(c, method, req, q)) return c;
+    if (conditionsMatch(c, method, req)) return c;
   }
   return best;
 }
 
-function conditionsMatch<T>(c: Candidate<T>, method: string, req: HeaderCarrier, q: QueryCache): boolean {
+function conditionsMatch<T>(c: Candidate<T>, method: string, req: HeaderCarrier): boolean {
   if (c.method !== null && c.method !== method) return false;
   if (c.headers !== null) {
     for (const h of c.headers) {
@@ -145,9 +251,9 @@ function conditionsMatch<T>(c: Candidate<T>, method: string, req: HeaderCarrier,
     }
   }
   if (c.query !== null) {
-    if (q.params === undefined) q.params = new URLSearchParams(q.query ?? '');
+    const params = (currentParams ??= new URLSearchParams(currentQuery ?? ''));
     for (const p of c.query) {
-      const v = q.params.get(p.name);
+      const v = params.get(p.name);
       if (v === null || !valueMatches(p, v)) return false;
     }
   }
@@ -210,7 +316,9 @@ export function compileRouter<T>(matches: readonly MatchEntry[], rules: readonly
       query: entry.queryParams?.length ? entry.queryParams.map((p) => compileValue(p, false)) : null,
       pathRe: entry.path.type === 'RegularExpression' ? anchored(entry.path.value) : null,
       pathValue: normalizeRoutePath(entry.path.type, entry.path.value),
+      isExact: entry.path.type === 'Exact',
     });
   });
+  router.seal();
   return router;
 }
