@@ -62,28 +62,26 @@ export function extractCrds(crdRoot: string = DEFAULT_CRD_ROOT): ExtractedCrd[] 
     sources.push({ root: join(PORTWAY_CRD_DIR, '..', '..'), dir: 'deploy/crds', file });
   }
   for (const { root: base, dir, file } of sources) {
-    {
-      for (const doc of parseAllDocuments(readFileSync(join(base, dir, file), 'utf8'))) {
-        const crd = doc.toJS() as { kind?: string; spec?: any } | null;
-        if (crd?.kind !== 'CustomResourceDefinition') continue;
-        const spec = crd.spec;
-        out.push({
-          file: `${spec.names.plural}.${spec.group}.json`,
-          source: `${dir}/${file}`,
-          group: spec.group,
-          kind: spec.names.kind,
-          plural: spec.names.plural,
-          scope: spec.scope,
-          versions: spec.versions
-            .filter((v: any) => v.served)
-            .map((v: any) => ({
-              name: v.name,
-              storage: !!v.storage,
-              deprecated: !!v.deprecated,
-              schema: stripDescriptions(v.schema.openAPIV3Schema),
-            })),
-        });
-      }
+    for (const doc of parseAllDocuments(readFileSync(join(base, dir, file), 'utf8'))) {
+      const crd = doc.toJS() as { kind?: string; spec?: any } | null;
+      if (crd?.kind !== 'CustomResourceDefinition') continue;
+      const spec = crd.spec;
+      out.push({
+        file: `${spec.names.plural}.${spec.group}.json`,
+        source: `${dir}/${file}`,
+        group: spec.group,
+        kind: spec.names.kind,
+        plural: spec.names.plural,
+        scope: spec.scope,
+        versions: spec.versions
+          .filter((v: any) => v.served)
+          .map((v: any) => ({
+            name: v.name,
+            storage: !!v.storage,
+            deprecated: !!v.deprecated,
+            schema: stripDescriptions(v.schema.openAPIV3Schema),
+          })),
+      });
     }
   }
   return out.sort((a, b) => a.file.localeCompare(b.file));
