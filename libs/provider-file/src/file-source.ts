@@ -38,9 +38,12 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
  * 1. file events only mark paths dirty and (re)arm the debounce timer; a burst of writes is one batch,
  *    but a batch never waits more than `maxWaitMs` while events keep coming;
  * 2. a batch lists the folder again and reads every file that is new, named by an event, or whose
- *    signature (inode, size, mtime, ctime) changed — events are hints, the listing is the truth, so a
- *    missed event is still seen; the listing also decides which folders are watched, and a newly
- *    watched folder triggers one more listing for files written before its watch began;
+ *    signature (inode, size, mtime, ctime) changed. A batch caused by file events stats only the
+ *    files they name and the files it did not know (one `readdir` per folder otherwise: an edit in a
+ *    folder of thousands of files costs what it touched); the initial load, the periodic resync
+ *    and a failed watch stat every file — so a missed event is still seen, at the next resync at
+ *    the latest; the listing also decides which folders are watched, and a newly watched folder
+ *    triggers one more listing for files written before its watch began;
  * 3. a file is taken only if its signature is the same before and after reading it; otherwise it is
  *    still being written and is read again in a later batch;
  * 4. a file that held objects and is now missing or blank is believed only after `graceMs` (an
@@ -68,6 +71,8 @@ class WatchedFolderSource implements ResourceSource {
   private firstEventAt: number | undefined;
   private busy: Promise<void> | undefined;
   private again = false;
+  /** The next listing stats every file (initial load, resync, a watch that failed). */
+  private fullScan = true;
 
   constructor(options: FileSourceOptions) {
     this.dir = options.dir;
@@ -95,7 +100,10 @@ class WatchedFolderSource implements ResourceSource {
     if (this.phase !== 'starting') return; // stopped during the initial load
     this.phase = 'running';
     if (this.resyncMs > 0) {
-      this.resyncTimer = setInterval(() => this.schedule(0), this.resyncMs);
+      this.resyncTimer = setInterval(() => {
+        this.fullScan = true;
+        this.schedule(0);
+      }, this.resyncMs);
       this.resyncTimer.unref();
     }
     // Events (or newly watched subfolders) during the initial load: list again.
@@ -115,7 +123,8 @@ class WatchedFolderSource implements ResourceSource {
 
   private onEvent(rel: string | undefined): void {
     if (this.phase === 'stopped') return;
-    if (rel !== undefined && isManifestPath(rel)) this.dirty.add(rel);
+    if (rel === undefined) this.fullScan = true;
+    else if (isManifestPath(rel)) this.dirty.add(rel);
     this.schedule();
   }
 
@@ -156,11 +165,15 @@ class WatchedFolderSource implements ResourceSource {
     const named = this.dirty;
     this.dirty = new Set();
     const now = performance.now();
+    const full = initial || this.fullScan;
+    this.fullScan = false;
     let listing: FolderListing;
     try {
-      listing = await scanFolder(this.dir);
+      const reuse = full ? undefined : { previous: this.known, suspect: (rel: string) => named.has(rel) || this.suspects.has(rel) };
+      listing = await scanFolder(this.dir, reuse);
       this.model.setFolderError(undefined);
     } catch (e) {
+      this.fullScan = true;
       // The folder itself is gone or unreadable: every file counts as missing (and is believed after the grace time).
       listing = { files: new Map(), dirs: [''] };
       this.model.setFolderError(`cannot read folder ${this.dir}: ${messageOf(e)}`);
