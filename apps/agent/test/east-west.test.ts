@@ -223,4 +223,14 @@ describe('east-west reachability', () => {
     // The private backend is up: only the allow-list kept it out.
     expect((await get(WEST_PRIVATE, privateHttp, '/')).body).toBe('west-private /');
   });
+  it('follows west\'s configs: an endpoint west stops serving is refused from then on', async () => {
+    await bus.deleteConfig({ cluster: 'west', namespace: 'default', name: 'db' });
+    for (let i = 0; i < 200 && allowList.has(WEST_BACKENDS, westTcp); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(allowList.has(WEST_BACKENDS, westTcp)).toBe(false);
+    const refused = westListener.counters.refused;
+    // East still routes there (its config did not change): the tunnel is closed before any byte.
+    expect(await tcpExchange(EAST, eastTcpVia, 'hello')).toBe('');
+    expect(westListener.counters.refused - refused).toBe(1);
+    expect(allowList.has(WEST_BACKENDS, westHttp)).toBe(true);
+  });
 });
