@@ -141,7 +141,7 @@ describe('multi-cluster data plane (agent in cluster east, backends in east and 
     await Promise.all([...east, ...west, local].map((e) => e.start()));
     port = await freePort(GW);
     const importEps = [...endpointsOf(east, 'east'), ...endpointsOf(west, 'west')];
-    const active = { type: 'HTTP' as const, path: '/healthz', intervalMs: 50, timeoutMs: 200, healthyThreshold: 1, unhealthyThreshold: 1 };
+    const active = { type: 'HTTP' as const, path: '/healthz', intervalMs: 50, timeoutMs: 1_000, healthyThreshold: 1, unhealthyThreshold: 2 };
     const passive = { consecutiveErrors: 1, baseEjectionMs: 1_000, maxEjectionPercent: 100 };
     const backends: Backend[] = [
       { id: 'ServiceImport/test/weighted:80', protocol: 'HTTP1', endpoints: importEps, clusterPolicy: { mode: 'Weighted', weights: { east: 70, west: 30 } } },
