@@ -28,6 +28,8 @@ export interface ClusterSetSourceOptions {
 
 export class ClusterSetSource implements ResourceSource {
   private readonly reports = new Map<string, ReceivedReport>();
+  /** When the hub last heard any report (hub clock). */
+  private lastHeard = 0;
   private inner: SourceState | undefined;
   private view: ClusterSetView = { slices: [], derivedImports: [], exports: [], importStatus: new Map() };
   /** Last handed-over object per identity, with its canonical JSON. */
@@ -52,11 +54,17 @@ export class ClusterSetSource implements ResourceSource {
       // Only a new report (a new `at`) counts as fresh: a value the bus delivers again (a watch
       // recreated after a reconnect) says nothing about the cluster being alive now.
       const previous = this.reports.get(k);
+      const now = this.now();
+      // The hub heard nothing from anyone for a while: its own link was down (a restart, a
+      // partition), not every cluster at once. Everyone starts afresh rather than going stale.
+      if (report && now - this.lastHeard > this.staleAfterMs) for (const [key, r] of this.reports) this.reports.set(key, { ...r, receivedAt: now });
+      if (report) this.lastHeard = now;
       if (report) {
         // An export keeps the earliest time it was reported with: an agent that restarts (and, in
         // file mode, sees its ServiceExport "first" again) does not lose a conflict it had won.
         const exportedAt = previous && previous.report.exportedAt < report.exportedAt ? previous.report.exportedAt : report.exportedAt;
-        this.reports.set(k, { report: exportedAt === report.exportedAt ? report : { ...report, exportedAt }, receivedAt: previous && previous.report.at === report.at ? previous.receivedAt : this.now() });
+        const kept = this.reports.get(k);
+        this.reports.set(k, { report: exportedAt === report.exportedAt ? report : { ...report, exportedAt }, receivedAt: kept && kept.report.at === report.at ? kept.receivedAt : now });
       }
       else this.reports.delete(k);
       this.refresh();
@@ -102,11 +110,14 @@ export class ClusterSetSource implements ResourceSource {
     const inner = this.inner;
     if (!inner || !this.onChange) return;
     const imports = inner.objects.filter((o): o is ServiceImport => o.kind === 'ServiceImport');
+    // Reports age only while the hub hears reports at all (agents refresh well within half the
+    // limit): when it hears none, its own link is down and the last view holds.
+    const now = Math.min(this.now(), this.lastHeard + this.staleAfterMs / 2);
     this.view = buildClusterSetView({
       reports: [...this.reports.values()],
       imports,
       deriveServiceImports: this.options.deriveServiceImports ?? false,
-      now: this.now(),
+      now,
       staleAfterMs: this.staleAfterMs,
     });
     const added = [...this.view.slices, ...this.view.derivedImports] as AnyObject[];

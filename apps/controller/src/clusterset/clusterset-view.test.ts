@@ -88,7 +88,7 @@ const fixedSource = (): ResourceSource => ({
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 describe('ClusterSetSource', () => {
-  it('adds the slices of reports, hands over nothing for a refresh that changes nothing, and drops a report once stale', async () => {
+  it('adds the slices of reports, hands over nothing for a refresh that changes nothing, drops a report gone stale while others arrive, and holds the view while the hub hears nothing', async () => {
     const bus = new InProcessBus();
     let now = 0;
     const states: SourceState[] = [];
@@ -101,16 +101,22 @@ describe('ClusterSetSource', () => {
     await bus.putEndpoints({ cluster: 'east', namespace: 'default', service: 'echo' }, { ...report('east', '2026-01-01T00:00:00Z'), at: 5 });
     expect(states).toHaveLength(2);
     expect(source.statusUpdates()).toMatchObject([{ kind: 'ServiceImport', name: 'echo', status: { clusters: [{ cluster: 'east' }] } }]);
-    now = 1000;
-    for (let i = 0; i < 50 && states.length === 2; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(states).toHaveLength(3);
-    // The derived import stays, without endpoints.
-    expect(states[2]!.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['ServiceImport/echo']);
-    expect(source.statusUpdates()[0]!.status).toMatchObject({ clusters: [], conditions: [{ type: 'Ready', status: 'False' }] });
-    expect(source.exports()[0]).toMatchObject({ cluster: 'east', stale: true });
+    // West keeps reporting (well within half the limit), east falls silent: east goes stale.
+    for (let t = 100; t <= 1000; t += 100) {
+      now = t;
+      await bus.putEndpoints({ cluster: 'west', namespace: 'default', service: 'echo' }, { ...report('west', '2026-01-02T00:00:00Z'), at: t });
+    }
+    for (let i = 0; i < 50 && !source.exports().find((e) => e.cluster === 'east')?.stale; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(source.exports().find((e) => e.cluster === 'east')).toMatchObject({ stale: true });
+    expect(states.at(-1)!.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['EndpointSlice/echo-west', 'ServiceImport/echo']);
+    expect(source.statusUpdates()[0]!.status).toMatchObject({ clusters: [{ cluster: 'west' }] });
     // A restarted agent reports a later export time: the earlier one is kept.
     await bus.putEndpoints({ cluster: 'east', namespace: 'default', service: 'echo' }, { ...report('east', '2026-03-01T00:00:00Z'), at: 9 });
-    expect(source.exports()[0]).toMatchObject({ cluster: 'east', stale: false, exportedAt: '2026-01-01T00:00:00Z' });
+    expect(source.exports().find((e) => e.cluster === 'east')).toMatchObject({ stale: false, exportedAt: '2026-01-01T00:00:00Z' });
+    // The hub hears nothing at all for a long time (its own link is down): nothing goes stale.
+    now = 60_000;
+    await new Promise((r) => setTimeout(r, 250));
+    expect(source.exports().map((e) => e.stale)).toEqual([false, false]);
     await source.stop();
   });
 });

@@ -8,7 +8,7 @@
  * it (one implementation). Everything runs from the build (`npm run build`).
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -65,7 +65,23 @@ export const DEFAULT_CLUSTERS: ClusterSpec[] = [
   { name: 'east', agentAddress: '127.0.80.1', backends: ['127.0.81.1', '127.0.81.2'] },
   { name: 'west', agentAddress: '127.0.80.2', backends: ['127.0.82.1', '127.0.82.2'] },
 ];
+export const DEFAULT_HUB_BACKENDS = ['127.0.83.1'];
 export const GATEWAY_PORT = 8080;
+
+/**
+ * The example files list the default backend addresses; when a run uses others (tests pick
+ * addresses no other test binds), the copies get them instead, in the same order.
+ */
+function rewriteAddresses(dir: string, from: readonly string[], to: readonly string[]): void {
+  if (from.join() === to.join()) return;
+  if (from.length !== to.length) throw new Error(`the examples list ${from.length} backend(s) (${from.join(', ')}); ${to.length} given`);
+  for (const f of readdirSync(dir)) {
+    if (!/\.ya?ml$/.test(f)) continue;
+    let text = readFileSync(join(dir, f), 'utf8');
+    from.forEach((a, i) => (text = text.replaceAll(`"${a}"`, `"${to[i]}"`)));
+    writeFileSync(join(dir, f), text);
+  }
+}
 
 export class LocalClusterSet {
   readonly clusters = new Map<string, RunningCluster>();
@@ -77,6 +93,7 @@ export class LocalClusterSet {
   /** The hub's folder (a copy). */
   hubDir = '';
   private readonly passwords = { hub: randomBytes(12).toString('base64url') } as Record<string, string>;
+  private deadEnd: net.Server | undefined;
 
   private constructor(
     readonly dir: string,
@@ -89,7 +106,7 @@ export class LocalClusterSet {
     const o = {
       examples: options.examples ?? join(repoRoot, 'examples/clusterset'),
       clusters: options.clusters ?? DEFAULT_CLUSTERS,
-      hubBackends: options.hubBackends ?? ['127.0.83.1'],
+      hubBackends: options.hubBackends ?? DEFAULT_HUB_BACKENDS,
       workers: options.workers ?? 1,
       heartbeatMs: options.heartbeatMs ?? 500,
       exportRefreshMs: options.exportRefreshMs ?? 500,
@@ -106,6 +123,16 @@ export class LocalClusterSet {
       await set.stop();
       throw e;
     }
+  }
+
+  /** Listens on a free port and hangs up every connection; returns the port. */
+  private holdDeadEnd(): Promise<number> {
+    const server = net.createServer((s) => s.destroy());
+    this.deadEnd = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
+    });
   }
 
   private proc(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): ManagedProcess {
@@ -131,8 +158,9 @@ export class LocalClusterSet {
         hub: [{ user: 'portway-hub', password: this.passwords.hub! }],
         agents: agentUsers,
         // Spokes also reconnect to the address the hub advertises. Each spoke reaches the hub through
-        // its own relay, so the hub advertises an address where nothing listens: a cut link stays cut.
-        leafnodes: { host: '127.0.0.1', port: leafPort, users: leafUsers, advertise: `127.0.0.1:${await freePort()}` },
+        // its own relay, so the hub advertises a port held by a listener that hangs up at once (held,
+        // so no other part of the set can get that port): a cut link stays cut.
+        leafnodes: { host: '127.0.0.1', port: leafPort, users: leafUsers, advertise: `127.0.0.1:${await this.holdDeadEnd()}` },
       }),
     );
     this.hub = this.proc('nats-hub', nats, ['-c', join(hubDir, 'nats.json')]).start();
@@ -159,6 +187,8 @@ export class LocalClusterSet {
       await spoke.waitForOutput(/Server is ready/);
       const resources = join(this.dir, 'clusters', spec.name);
       cpSync(join(this.o.examples, spec.name), resources, { recursive: true });
+      const defaults = DEFAULT_CLUSTERS.find((d) => d.name === spec.name)?.backends ?? [];
+      rewriteAddresses(resources, defaults, spec.backends);
       this.clusters.set(spec.name, {
         spec,
         spoke,
@@ -184,6 +214,7 @@ export class LocalClusterSet {
 
     this.hubDir = join(this.dir, 'hub');
     cpSync(join(this.o.examples, 'hub'), this.hubDir, { recursive: true });
+    rewriteAddresses(this.hubDir, DEFAULT_HUB_BACKENDS, this.o.hubBackends);
     this.controllerAdmin = `127.0.0.1:${await freePort()}`;
     this.controller = this.proc(
       'controller',
@@ -220,6 +251,8 @@ export class LocalClusterSet {
     for (const c of this.clusters.values()) await this.agentReady(c.spec.name);
     // Every cluster's endpoints have reached every agent's config.
     await waitUntil('both clusters\' endpoints in the configs', () => this.endpointsSeenEverywhere(), 30_000, () => this.controller.log().slice(-3000));
+    // ... and every agent serves them: 20 requests in a row answered, by every cluster's backends.
+    await waitUntil('every agent answering from every cluster', () => this.answersFromEveryCluster(), 30_000);
   }
 
   private startAgent(c: RunningCluster): void {
@@ -299,6 +332,20 @@ export class LocalClusterSet {
     return [...set].sort();
   }
 
+  private async answersFromEveryCluster(): Promise<boolean> {
+    for (const c of this.clusters.keys()) {
+      const seen = new Set<string>();
+      for (let i = 0; i < 20; i++) {
+        const res = await fetch(this.gatewayUrl(c), { signal: AbortSignal.timeout(2_000) });
+        if (!res.ok) return false;
+        const pod = ((await res.json()) as { pod?: string }).pod ?? '';
+        seen.add(pod.split('-echo-')[0]!);
+      }
+      if ([...this.clusters.keys()].some((k) => !seen.has(k))) return false;
+    }
+    return true;
+  }
+
   private async endpointsSeenEverywhere(): Promise<boolean> {
     const all = [...this.clusters.keys()].sort().join(',');
     for (const c of this.clusters.keys()) if ((await this.endpointClusters(c)).join(',') !== all) return false;
@@ -360,6 +407,8 @@ export class LocalClusterSet {
     await Promise.all([...this.clusters.values()].map((c) => c.spoke.stop()));
     await Promise.all([...this.clusters.values()].map((c) => c.link.cut()));
     await this.hub?.stop();
+    const deadEnd = this.deadEnd;
+    if (deadEnd) await new Promise<void>((r) => deadEnd.close(() => r()));
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, startNatsServer, type NatsServer } from '@portway/testing';
 import type { EndpointReport } from '../types.js';
+import { contractConfig } from './__fixtures__/bus-contract.js';
 import { agentInboxPrefix } from './keys.js';
 import { portwaySpokeNatsServerConfig } from './leafnode-config.js';
 import { NatsBus } from './nats-bus.js';
@@ -87,6 +88,59 @@ describe('hub and spoke leafnode servers', () => {
     await agent.putEndpoints({ cluster: 'east', namespace: 'default', service: 'echo' }, null);
     await until('the removal at the hub', () => (seen.includes('east/echo:gone') ? true : undefined));
   }, 30_000);
+
+  it("follows the hub's configs again within seconds after the hub restarts, though the agent's own connection to its spoke never dropped", async () => {
+    const leafPort = await freePort();
+    const hub = await startNatsServer({
+      config: (ctx) =>
+        portwayNatsServerConfig({
+          host: ctx.host,
+          port: ctx.port,
+          jetstream: { storeDir: ctx.storeDir, domain: 'hub' },
+          hub: [{ user: 'hub', password: 'h' }],
+          agents: [],
+          leafnodes: { host: '127.0.0.1', port: leafPort, users: [{ cluster: 'east', user: 'leaf-east', password: 'l' }] },
+        }),
+    });
+    servers.push(hub);
+    const spoke = await startNatsServer({
+      config: (ctx) =>
+        portwaySpokeNatsServerConfig({
+          cluster: 'east',
+          host: ctx.host,
+          port: ctx.port,
+          jetstream: { storeDir: ctx.storeDir },
+          hub: { url: `nats-leaf://127.0.0.1:${leafPort}`, user: { user: 'leaf-east', password: 'l' } },
+          agents: [{ user: 'agent-east', password: 'a' }],
+        }),
+    });
+    servers.push(spoke);
+    await until('leafnode link', () => (/Leafnode connection created/i.test(spoke.log()) ? true : undefined));
+    const controller = await NatsBus.connect({ servers: hub.url, user: 'hub', password: 'h', manageBuckets: true, reconnectBackoff: { minMs: 100, maxMs: 500 }, onError: () => undefined });
+    buses.push(controller);
+    const key = { cluster: 'east', namespace: 'infra', name: 'edge' };
+    await controller.putConfig(key, contractConfig(1));
+    const agent = await NatsBus.connect({ servers: spoke.url, user: 'agent-east', password: 'a', inboxPrefix: agentInboxPrefix('east'), jetstreamDomain: 'hub', requestTimeoutMs: 3_000, onError: () => undefined });
+    buses.push(agent);
+    const generations: number[] = [];
+    agent.watchConfigs('east', ({ entry }) => entry && generations.push(entry.config.gateway.generation));
+    await until('the first config', () => (generations.includes(1) ? true : undefined));
+
+    await hub.kill('SIGKILL');
+    await hub.restart();
+    const back = Date.now();
+    for (let i = 0; ; i++) {
+      try {
+        await controller.putConfig(key, contractConfig(2));
+        break;
+      } catch (e) {
+        if (i > 100) throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    await until('the config published after the restart', () => (generations.includes(2) ? true : undefined), 15_000);
+    expect(Date.now() - back).toBeLessThan(15_000);
+  }, 45_000);
 
   it('grants the JetStream requests of an agent in the hub domain under $JS.<domain>.API', () => {
     const allow = agentPermissions('east', 'hub').publish.allow;

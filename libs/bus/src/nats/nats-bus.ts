@@ -32,6 +32,7 @@ import {
   shardKey,
   type EndpointKey,
 } from './keys.js';
+import { monitorDomainLink, type DomainLinkMonitor } from './domain-link-monitor.js';
 import { followKv, type KvFollower } from './kv-follower.js';
 import { decodeAck, decodeConfigPin, decodeEndpointReport, decodeHeartbeat, decodeManifest } from './messages.js';
 import { ShardReader } from './shard-reader.js';
@@ -105,6 +106,8 @@ export class NatsBus implements Bus, ConfigPinStore {
   private readonly changesSinceGc = new Map<string, number>();
   private readonly background = new Set<Promise<unknown>>();
   private readonly readers: ShardReader[] = [];
+  /** With `jetstreamDomain`: recreates the watches when the domain answers again (see domain-link-monitor.ts). */
+  private domainLink: DomainLinkMonitor | undefined;
   private readonly counters = { kvPuts: 0, shardPuts: 0, manifestPuts: 0, manifestDeletes: 0, shardsPurged: 0 };
   private readonly onError: (error: unknown) => void;
   /** False between a disconnect and the next reconnect; `reconnected` resolves at the reconnect. */
@@ -393,6 +396,13 @@ export class NatsBus implements Bus, ConfigPinStore {
   watchConfigs(cluster: string, handler: ConfigChangeHandler, options: WatchConfigsOptions = {}): Unsubscribe {
     this.assertOpen('watchConfigs');
     const watcher = new ConfigWatcher({ cluster, reader: this.reader(), handler, onError: this.onError });
+    if (this.options.jetstreamDomain && !this.domainLink) {
+      this.domainLink = monitorDomainLink({
+        nc: this.nc,
+        subject: `$JS.${this.options.jetstreamDomain}.API.DIRECT.GET.${CONFIG_STREAM}.$KV.${CONFIG_BUCKET}.${manifestKey({ cluster, namespace: 'portway-probe', name: 'portway-probe' })}`,
+        onBack: () => this.followers.forEach((f) => f.resume()),
+      });
+    }
     const follower = followKv({
       js: this.js,
       bucket: CONFIG_BUCKET,
@@ -483,6 +493,7 @@ export class NatsBus implements Bus, ConfigPinStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.domainLink?.stop();
     for (const f of this.followers) f.stop();
     for (const w of this.watchers) w.stop();
     this.followers.clear();
