@@ -68,7 +68,7 @@ export class Agent {
   /** Active health checks of the served configs' endpoints (see health/health-monitor.ts). */
   private readonly health: HealthMonitor;
 
-  constructor(private readonly options: AgentOptions) {
+  constructor(private options: AgentOptions) {
     this.firstApply = new Promise((r) => (this.resolveFirstApply = r));
     const dataPlane = options.dataPlane;
     this.health = new HealthMonitor({ cluster: options.cluster, sink: (u) => dataPlane.setEndpointHealth?.(u), log: options.log });
@@ -208,6 +208,23 @@ export class Agent {
       // Tell the controller at once rather than at the next period.
       if (this.options.heartbeatMs) void this.sendHeartbeat();
     }
+  }
+
+  /**
+   * Replaces the addresses reported in heartbeats (what fills Gateways' `status.addresses`), e.g.
+   * when the load balancer in front of the agent gets its address; an actual change is sent at once.
+   */
+  setAddresses(addresses: readonly string[]): void {
+    const next = [...addresses];
+    const current = this.options.addresses ?? [];
+    if (next.length === current.length && next.every((a, i) => a === current[i])) return;
+    this.options = { ...this.options, addresses: next };
+    if (!this.stopped && (this.options.heartbeatMs ?? 0) > 0) void this.sendHeartbeat();
+  }
+
+  /** The addresses reported in heartbeats. */
+  addresses(): readonly string[] {
+    return this.options.addresses ?? [];
   }
 
   private async sendHeartbeat(stopping = false): Promise<void> {

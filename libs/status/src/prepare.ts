@@ -122,7 +122,7 @@ function prepareNonRoutes(input: PrepareStatusInput): StatusUpdate[] {
       namespace: gw.source.metadata.namespace,
       name: gw.source.metadata.name,
       status: {
-        ...(addresses.length ? { addresses: addresses.map((value) => ({ type: 'IPAddress', value })) } : {}),
+        ...(addresses.length ? { addresses: addresses.map((value) => ({ type: addressType(value), value })) } : {}),
         conditions: stamp('Gateway', gw.source, [...gw.conditions, programmed], prev?.conditions),
         listeners: gw.listeners.filter((l) => l.owner.kind === 'Gateway').map((l) => listenerStatus(l, prev?.listeners)),
         ...(gw.source.spec.allowedListeners ? { attachedListenerSets: gw.attachedListenerSets.length } : {}),
@@ -281,4 +281,12 @@ export function stampConditions(
       lastTransitionTime: prev && prev.status === c.status ? prev.lastTransitionTime : now,
     };
   });
+}
+
+/**
+ * `status.addresses[].type`: an agent behind a load balancer may advertise a host name
+ * (`Hostname`); anything shaped like an IPv4 or IPv6 address is an `IPAddress`.
+ */
+export function addressType(value: string): 'IPAddress' | 'Hostname' {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(value) || value.includes(':') ? 'IPAddress' : 'Hostname';
 }

@@ -23,6 +23,7 @@ import { parseHostPort } from '../defaults.js';
 import type { Logger } from '../logger.js';
 import { natsConnectOptions, type NatsCliOptions } from '../nats-options.js';
 import { runScopedUntilSignal } from '../run-scoped.js';
+import { parseAdvertiseList, watchAdvertisedAddresses } from '../advertised-addresses.js';
 
 export interface AgentCommandOptions extends NatsCliOptions {
   cluster: string;
@@ -49,6 +50,16 @@ export interface AgentCommandOptions extends NatsCliOptions {
   cacheFallbackMs?: number;
   /** `--nats-domain`: JetStream domain of the hub's buckets (an agent behind its spoke's leafnode server). */
   natsDomain?: string;
+  /** `--advertise A,B`: addresses reported for Gateways' `status.addresses` instead of `--address`. */
+  advertise?: string;
+  /** `--advertise-service SELECTOR`: report the load-balancer/external/node addresses of the agents' Services with these labels. */
+  advertiseService?: string;
+  /** Namespace of those Services (default `$POD_NAMESPACE`, else `default`). */
+  advertiseNamespace?: string;
+  /** kubeconfig for `--advertise-service` (default: in-cluster, then `$KUBECONFIG` / ~/.kube/config). */
+  kubeconfig?: string;
+  /** How often those Services are read again. */
+  advertiseRefreshMs?: number;
 }
 
 /**
@@ -85,6 +96,9 @@ export function runAgent(options: AgentCommandOptions, log: Logger) {
     if (!options.cluster) throw new Error('--cluster: a cluster name is required');
     if (isIP(options.address) === 0) throw new Error(`--address "${options.address}" is not an IP address`);
     const admin = parseHostPort(options.admin);
+    if (options.advertise !== undefined && options.advertiseService !== undefined) throw new Error('--advertise and --advertise-service: give one of them');
+    const advertised = options.advertise !== undefined ? parseAdvertiseList(options.advertise) : undefined;
+    const advertiseService = options.advertiseService;
     const eastWest = eastWestCredentials(options);
     const eastWestListen = options.eastWestListen !== undefined ? parseHostPort(options.eastWestListen) : undefined;
     const connect = natsConnectOptions(options);
@@ -203,12 +217,40 @@ export function runAgent(options: AgentCommandOptions, log: Logger) {
     // Stopping the agent says goodbye on the bus and closes the data plane (listeners drain).
     agent = yield* Effect.acquireRelease(
       Effect.sync(() => {
-        const a = new Agent({ name, cluster: options.cluster, bus, dataPlane: served, log: agentLog, heartbeatMs: options.heartbeatMs, addresses: [options.address] });
+        const a = new Agent({ name, cluster: options.cluster, bus, dataPlane: served, log: agentLog, heartbeatMs: options.heartbeatMs, addresses: advertised ?? [options.address] });
         a.start();
         return a;
       }),
       (a) => Effect.promise(() => a.stop()),
     );
+    // Addresses of the agents' Service (load balancer, external IPs, nodes), read from the API server.
+    if (advertiseService !== undefined) {
+      const selector = advertiseService;
+      yield* Effect.acquireRelease(
+        Effect.tryPromise({
+          try: async () => {
+            const k8s = await import('@portway/provider-k8s');
+            const { KubeConfig } = await import('@kubernetes/client-node');
+            const kubeConfig = new KubeConfig();
+            if (options.kubeconfig) kubeConfig.loadFromFile(options.kubeconfig);
+            else kubeConfig.loadFromDefault();
+            const namespace = options.advertiseNamespace ?? process.env.POD_NAMESPACE ?? 'default';
+            const a = agent!;
+            return watchAdvertisedAddresses({
+              read: async () => (await k8s.readAgentAddresses({ kubeConfig, namespace, labelSelector: selector })).map((x) => x.value),
+              intervalMs: options.advertiseRefreshMs ?? 30_000,
+              onChange: (addresses) => {
+                agentLog.info({ addresses, service: `${namespace}/${selector}` }, 'advertised addresses');
+                a.setAddresses(addresses.length > 0 ? addresses : [options.address]);
+              },
+              onError: (e) => agentLog.warn({ err: e, namespace, selector }, 'could not read the agents\' Service addresses (the last ones stay)'),
+            });
+          },
+          catch: (e) => new Error(`--advertise-service: ${(e as Error).message}`),
+        }),
+        (stop) => Effect.sync(stop),
+      );
+    }
     // Endpoint export: this cluster's exported Services, published under its own keys.
     if (options.resources) {
       const resources = options.resources;
