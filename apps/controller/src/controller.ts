@@ -403,7 +403,10 @@ export class Controller {
         const acked = new Set(this.tracker.servingAgents(cluster, gw.key));
         for (const agent of directory.liveAgents(cluster)) {
           const r = directory.record(cluster, agent);
-          if (r && (acked.has(agentId(cluster, agent)) || r.serving[gw.key])) r.addresses.forEach((a) => set.add(a));
+          // Before its first ack reaches this controller, an agent's heartbeat says what it serves.
+          const outcome = r?.outcomes[gw.key];
+          const serves = acked.has(agentId(cluster, agent)) || (r?.serving[gw.key] !== undefined && (outcome === undefined || (outcome.ok && outcome.listenersBound.length > 0)));
+          if (r && serves) r.addresses.forEach((a) => set.add(a));
         }
       }
       if (set.size) out[gw.key] = [...set].sort(compareAddresses);

@@ -24,6 +24,9 @@ describe('ProgrammedTracker', () => {
     c = tracker.snapshot()['ns/gw']!.condition;
     expect(c.status).toBe('True');
     expect(tracker.servingAgents('west', 'ns/gw').sort()).toEqual(['west/a1', 'west/a2']);
+    // An agent that applied the config but bound none of its listeners serves nothing.
+    tracker.ack('east', 'east/a1', 'ns/gw', ok(3, 'h3', []));
+    expect(tracker.servingAgents('east', 'ns/gw')).toEqual([]);
   });
 
   it('an agent that goes away stops being waited for', () => {

@@ -127,8 +127,10 @@ export class ProgrammedTracker {
   servingAgents(cluster: string, gateway: string): string[] {
     const t = this.tracked.get(keyOf(cluster, gateway));
     if (!t) return [];
+    // Serving means at least one listener bound: a config applied with every listener refused
+    // (e.g. its port held by another Gateway) serves nothing.
     return Object.values(t.actor.getSnapshot().context.acks)
-      .filter((a) => a.ok)
+      .filter((a) => a.ok && a.listenersBound.length > 0)
       .map((a) => a.agent);
   }
 

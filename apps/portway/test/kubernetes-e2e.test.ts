@@ -275,7 +275,10 @@ spec:
       return c?.status === 'False' && /already used/.test(c.message ?? '') ? c : undefined;
     }, 10_000, 200);
     expect(programmed.message).toContain(`${AGENT}:${PORT} is already used by gateway default/quickstart`);
+    // It is bound nowhere, so it lists no address; the first keeps the agent's.
+    expect((await kget('gateway', 'second', 'default')).status.addresses ?? []).toEqual([]);
     const first = await kget('gateway', 'quickstart', 'default');
+    expect(first.status.addresses).toEqual([{ type: 'IPAddress', value: AGENT }]);
     expect(condition(first.status.conditions, 'Programmed')?.status).toBe('True');
     expect(await answeredBy(AGENT, PORT, '/v2/x')).toBe('echo-api');
   }, 20_000);
