@@ -17,9 +17,11 @@ interface VirtualHostCheck {
   readonly schema: readonly IrError[];
   /** Rule indexes out of range and invalid regular expressions. */
   readonly internal: readonly IrError[];
-  /** Every backend id it refers to (rules' backendRefs and mirrors), with where. */
-  readonly backendRefs: readonly { readonly id: string; readonly path: string }[];
+  /** Every backend id it refers to (rules' backendRefs and mirrors), once each; where: see `refPaths`. */
+  readonly backendIds: readonly string[];
 }
+
+const NONE: readonly never[] = Object.freeze([]);
 
 /** Checks of frozen virtual hosts (see `deepFreeze`): a config that keeps them is checked in time proportional to what changed. */
 const vhostChecks = new WeakMap<object, VirtualHostCheck>();
@@ -75,25 +77,22 @@ function checkVirtualHost(vh: unknown): VirtualHostCheck {
   let check: VirtualHostCheck;
   if (!vhostChecker.Check(vh)) {
     const schema = [...vhostChecker.Errors(vh)].slice(0, MAX_SCHEMA_ERRORS).map((e) => ({ path: e.path || '/', message: e.message }));
-    check = { schema, internal: [], backendRefs: [] };
+    check = { schema, internal: NONE, backendIds: NONE };
   } else {
     const internal: IrError[] = [];
-    const backendRefs: { id: string; path: string }[] = [];
+    const ids = new Set<string>();
     vh.matches.forEach((m, mi) => {
       if (m.rule >= vh.rules.length) internal.push({ path: `/matches/${mi}/rule`, message: `rule index ${m.rule} out of range` });
       for (const r of [m.path, ...(m.headers ?? []), ...(m.queryParams ?? [])]) {
         if (r.type === 'RegularExpression' && !isRegExp(r.value)) internal.push({ path: `/matches/${mi}`, message: `invalid regular expression "${r.value}"` });
       }
     });
-    vh.rules.forEach((r, ri) => {
-      r.backends.forEach((b, bi) => {
-        if (b.backend !== null) backendRefs.push({ id: b.backend, path: `/rules/${ri}/backends/${bi}/backend` });
-      });
-      r.filters.forEach((f, fi) => {
-        if (f.type === 'RequestMirror' && f.backend !== null) backendRefs.push({ id: f.backend, path: `/rules/${ri}/filters/${fi}/backend` });
-      });
-    });
-    check = { schema: [], internal, backendRefs };
+    for (const r of vh.rules) {
+      for (const b of r.backends) if (b.backend !== null) ids.add(b.backend);
+      for (const f of r.filters) if (f.type === 'RequestMirror' && f.backend !== null) ids.add(f.backend);
+    }
+    // Kept for every frozen virtual host: only the ids (the IR's own strings), paths found again on an error.
+    check = { schema: NONE, internal: internal.length > 0 ? internal : NONE, backendIds: [...ids] };
   }
   if (keep) vhostChecks.set(vh, check);
   return check;
@@ -133,10 +132,10 @@ function checkReferences(config: GatewayConfig): IrError[] {
           for (const e of check.internal) errors.push({ path: `${vp()}${e.path}`, message: e.message });
           if (resolved?.has(vh)) return;
           let ok = true;
-          for (const r of check.backendRefs) {
-            if (Object.hasOwn(config.backends, r.id)) continue;
+          for (const id of check.backendIds) {
+            if (Object.hasOwn(config.backends, id)) continue;
             ok = false;
-            backend(r.id, `${vp()}${r.path}`);
+            for (const path of refPaths(vh, id)) backend(id, `${vp()}${path}`);
           }
           if (ok && resolved !== undefined && isImmutable(vh)) resolved.add(vh);
         });
@@ -146,6 +145,20 @@ function checkReferences(config: GatewayConfig): IrError[] {
     });
   });
   return errors;
+}
+
+/** Where a virtual host refers to backend `id` (rules' backendRefs and mirrors), in rule order. */
+function refPaths(vh: VirtualHost, id: string): string[] {
+  const out: string[] = [];
+  vh.rules.forEach((r, ri) => {
+    r.backends.forEach((b, bi) => {
+      if (b.backend === id) out.push(`/rules/${ri}/backends/${bi}/backend`);
+    });
+    r.filters.forEach((f, fi) => {
+      if (f.type === 'RequestMirror' && f.backend === id) out.push(`/rules/${ri}/filters/${fi}/backend`);
+    });
+  });
+  return out;
 }
 
 function isRegExp(source: string): boolean {

@@ -199,6 +199,8 @@ function effectiveFilters(filters: readonly Filter[]): readonly Filter[] {
   return i < 0 ? filters : filters.slice(0, i + 1);
 }
 
+const NO_MIRRORS: readonly CompiledMirror[] = Object.freeze([]);
+
 /**
  * Compiles a rule. Filters run in the order they are listed (rule-level first, then the
  * backendRef's): a later filter sees what the earlier ones did. What that means here:
@@ -274,7 +276,8 @@ export function compileRule(r: HttpRule, backends: ReadonlyMap<string, BackendRu
     redirect,
     responsePlan,
     rewritePath,
-    mirrors,
+    // One shared empty list for the (many) rules without mirrors.
+    mirrors: mirrors.length > 0 ? mirrors : NO_MIRRORS,
     cors,
     corsFirst,
     picker: new WeightedPicker(refs.map((ref) => ({ item: ref, weight: r.backends[ref.index]!.weight }))),
