@@ -1,5 +1,5 @@
 import type { AnyObject } from '@portway/api';
-import { canonicalJson } from '@portway/ir';
+import { contentHash } from '@portway/ir';
 import type { StatusUpdate } from '@portway/status';
 import { statusKey } from '@portway/status';
 
@@ -23,7 +23,7 @@ export interface ObjectWithStatus {
  */
 export class StatusStore {
   private readonly statuses = new Map<string, Record<string, unknown>>();
-  /** Canonical JSON of each status, and the `replace` call that last saw its key. */
+  /** Content hash of each status (sha256 of its canonical JSON), and the `replace` call that last saw its key. */
   private readonly entries = new Map<string, { hash: string; seen: number }>();
   /** Key of each update object seen (updates reused as they are keep theirs). */
   private readonly keys = new WeakMap<StatusUpdate, string>();
@@ -56,7 +56,8 @@ export class StatusStore {
         entry.seen = round;
         continue;
       }
-      const h = canonicalJson(u.status);
+      // The digest of its canonical JSON, not the text itself: one short string per object kept.
+      const h = contentHash(u.status);
       this.statuses.set(k, u.status);
       if (entry === undefined) {
         this.entries.set(k, { hash: h, seen: round });
