@@ -15,7 +15,7 @@ import { supportedFeatures } from '@portway/api';
 import { Agent, EastWestAllowingDataPlane, EastWestAllowList, EastWestListener, InProcessDataPlane } from '@portway/agent';
 import { InProcessBus } from '@portway/bus';
 import { createFileSource } from '@portway/provider-file';
-import { makeTestCertificates } from '@portway/testing';
+import { makeTestCertificates, waitFor } from '@portway/testing';
 import { Controller } from '../src/index.js';
 import { decodeForTests } from './decode-for-tests.js';
 
@@ -24,22 +24,7 @@ const EAST = '127.0.84.1';
 const WEST = '127.0.84.2';
 const WEST_BACKEND = '127.0.84.10';
 const EW_PORT = 15443;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(25);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 const objects = `apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass

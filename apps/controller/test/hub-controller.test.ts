@@ -13,7 +13,7 @@ import { supportedFeatures } from '@portway/api';
 import { Agent, InProcessDataPlane } from '@portway/agent';
 import { agentInboxPrefix, NatsBus } from '@portway/bus';
 import { createFileSource } from '@portway/provider-file';
-import { startNatsServer, type NatsServer } from '@portway/testing';
+import { startNatsServer, waitFor, type NatsServer } from '@portway/testing';
 import { Controller } from '../src/index.js';
 import { decodeForTests } from './decode-for-tests.js';
 
@@ -23,20 +23,6 @@ const WEST = '127.0.73.2';
 const BACKEND = '127.0.73.10';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(25);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 const gateway = (name: string, port: number, clusters?: string) => `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway

@@ -14,26 +14,13 @@ import { Agent, InProcessDataPlane } from '@portway/agent';
 import { InProcessBus } from '@portway/bus';
 import { createFileSource } from '@portway/provider-file';
 import { Controller } from '../src/index.js';
+import { waitFor } from '@portway/testing';
 import { decodeForTests } from './decode-for-tests.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const GATEWAY_ADDRESS = '127.0.77.1';
 const BACKEND_ADDRESS = '127.0.77.2';
 
-async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 describe('standalone pipeline', () => {
   let dir: string;

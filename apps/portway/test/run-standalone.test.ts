@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEcho, type EchoServer } from '@portway/echo';
+import { waitFor as pollUntil } from '@portway/testing';
 
 const root = new URL('../../..', import.meta.url).pathname;
 const cli = join(root, 'apps/portway/dist/main.js');
@@ -27,20 +28,7 @@ async function status(): Promise<StatusBody> {
   return (await res.json()) as StatusBody;
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (${String(last)})` : ''}`);
-}
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> => pollUntil(what, fn, timeoutMs, 50);
 
 type Cond = { type: string; status: string; reason: string };
 const conditionsOf = (o: StatusBody['objects'][number] | undefined): Cond[] =>

@@ -1,6 +1,6 @@
 /** Shared helpers of the provider's tests: the API-server double, a KubeConfig for it, fixtures, bounded waits. */
 import { KubeConfig } from '@kubernetes/client-node';
-import { startApiServer, type ApiServer, type ApiServerOptions } from '@portway/testing';
+import { startApiServer, waitFor as pollUntil, type ApiServer, type ApiServerOptions } from '@portway/testing';
 import type { Log } from '../src/index.js';
 
 export const CONTROLLER = 'portway.dev/gateway-controller';
@@ -14,20 +14,7 @@ export async function startDouble(options: ApiServerOptions = {}): Promise<{ ser
 }
 
 /** Polls `fn` until it returns a value (not undefined), for at most `timeoutMs`. */
-export async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+export const waitFor = <T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> => pollUntil(what, fn, timeoutMs, 20);
 
 /** A logger that remembers warnings (for assertions) and drops the rest. */
 export function recordingLog(): Log & { warnings: string[] } {

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor as pollUntil } from '@portway/testing';
 
 export const root = new URL('../../../..', import.meta.url).pathname;
 export const cli = join(root, 'apps/portway/dist/main.js');
@@ -12,21 +13,9 @@ export const cliBuilt = existsSync(cli);
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `fn` until it returns a value (not undefined) or the time is up; bounded. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-}
+/** `waitFor` of `@portway/testing` with this harness's defaults (15 s, every 50 ms). */
+export const waitFor = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000, everyMs = 50): Promise<T> =>
+  pollUntil(what, fn, timeoutMs, everyMs);
 
 /** One running `portway ...` process. */
 export class CliProcess {

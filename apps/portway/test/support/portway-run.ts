@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor as pollUntil } from '@portway/testing';
 
 export const root = new URL('../../../..', import.meta.url).pathname;
 export const cli = join(root, 'apps/portway/dist/main.js');
@@ -34,21 +35,8 @@ export interface StatusBody {
   [k: string]: unknown;
 }
 
-/** Polls `fn` every 50 ms until it returns something other than undefined (bounded). */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (${String(last)})` : ''}`);
-}
+/** `waitFor` of `@portway/testing` with this harness's defaults (15 s, every 50 ms). */
+export const waitFor = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> => pollUntil(what, fn, timeoutMs, 50);
 
 export class PortwayRun {
   readonly dir = mkdtempSync(join(tmpdir(), 'portway-system-'));
