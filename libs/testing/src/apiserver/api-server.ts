@@ -348,7 +348,6 @@ export class ApiServer {
     if (subresource !== undefined && !(subresource === 'status' && type.statusSubresource)) throw notFoundPath();
     const manager = url.searchParams.get('fieldManager') ?? (req.headers['user-agent'] ?? 'unknown').split('/')[0]!;
     const request: ResourceRequest = { type, version, ...(namespace !== undefined ? { namespace } : {}), ...(name !== undefined ? { name } : {}), ...(subresource ? { subresource: 'status' as const } : {}), query: url.searchParams, manager };
-    const watch = url.searchParams.get('watch');
     const verb = verbOf(method, name !== undefined, url.searchParams.get('watch'));
     if (!verb) throw methodNotAllowed(`the server does not allow this method on the requested resource`);
     record.verb = verb;

@@ -12,13 +12,11 @@ export class PatchError extends Error {}
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 const isObject = isRecord as (v: unknown) => v is Record<string, Json>;
-const clone = cloneJson;
-const deepEqual = jsonEqual;
 
 /** RFC 7386: objects merge recursively, `null` deletes, anything else replaces. */
 export function applyMergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return clone(patch);
-  const out: Record<string, Json> = isObject(target) ? clone(target) : {};
+  if (!isObject(patch)) return cloneJson(patch);
+  const out: Record<string, Json> = isObject(target) ? cloneJson(target) : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
     else out[k] = applyMergePatch(out[k], v) as Json;
@@ -38,7 +36,7 @@ function parsePointer(pointer: string): string[] {
 /** RFC 6902 operations: add, remove, replace, move, copy, test. */
 export function applyJsonPatch(target: unknown, ops: unknown): unknown {
   if (!Array.isArray(ops)) throw new PatchError('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
-  const doc: { root: Json } = { root: clone(target) as Json };
+  const doc: { root: Json } = { root: cloneJson(target) as Json };
   const parentOf = (path: string[], create: boolean) => {
     let cur: any = doc;
     let key: string | number = 'root';
@@ -83,17 +81,17 @@ export function applyJsonPatch(target: unknown, ops: unknown): unknown {
     const path = parsePointer(op.path);
     switch (op.op) {
       case 'add':
-        add(path, clone(op.value as Json));
+        add(path, cloneJson(op.value as Json));
         break;
       case 'remove':
         remove(path);
         break;
       case 'replace':
         get(path);
-        if (path.length === 0) doc.root = clone(op.value as Json);
+        if (path.length === 0) doc.root = cloneJson(op.value as Json);
         else {
           const { parent, key } = parentOf(path, false);
-          parent[key] = clone(op.value as Json);
+          parent[key] = cloneJson(op.value as Json);
         }
         break;
       case 'move': {
@@ -104,10 +102,10 @@ export function applyJsonPatch(target: unknown, ops: unknown): unknown {
         break;
       }
       case 'copy':
-        add(path, clone(get(parsePointer(String(op.from)))));
+        add(path, cloneJson(get(parsePointer(String(op.from)))));
         break;
       case 'test':
-        if (!deepEqual(get(path), op.value)) throw new PatchError(`testing value /${path.join('/')} failed`);
+        if (!jsonEqual(get(path), op.value)) throw new PatchError(`testing value /${path.join('/')} failed`);
         break;
       default:
         throw new PatchError(`Unexpected kind: ${op.op}`);
@@ -129,15 +127,15 @@ const DELETE_PRIMITIVE = '$deleteFromPrimitiveList/';
  * field's patch strategy; fields not listed are replaced.
  */
 export function applyStrategicMergePatch(target: unknown, patch: unknown, meta: Readonly<Record<string, PatchMeta>>): unknown {
-  return mergeValue(clone(target), patch, '', meta);
+  return mergeValue(cloneJson(target), patch, '', meta);
 }
 
 function mergeValue(orig: unknown, patch: unknown, path: string, meta: Readonly<Record<string, PatchMeta>>): unknown {
-  if (!isObject(patch)) return clone(patch);
+  if (!isObject(patch)) return cloneJson(patch);
   const directive = patch[DIRECTIVE];
   if (directive === 'replace') {
     const { [DIRECTIVE]: _d, ...rest } = patch;
-    return clone(rest);
+    return cloneJson(rest);
   }
   if (directive === 'delete') return undefined;
   const out: Record<string, unknown> = isObject(orig) ? { ...orig } : {};
@@ -147,7 +145,7 @@ function mergeValue(orig: unknown, patch: unknown, path: string, meta: Readonly<
     const childPath = path ? `${path}.${k}` : k;
     if (k.startsWith(DELETE_PRIMITIVE)) {
       const field = k.slice(DELETE_PRIMITIVE.length);
-      if (Array.isArray(out[field]) && Array.isArray(v)) out[field] = (out[field] as unknown[]).filter((x) => !v.some((d) => deepEqual(d, x)));
+      if (Array.isArray(out[field]) && Array.isArray(v)) out[field] = (out[field] as unknown[]).filter((x) => !v.some((d) => jsonEqual(d, x)));
       continue;
     }
     if (v === null) {
@@ -176,17 +174,17 @@ function mergeList(orig: unknown, patch: Json[], path: string, meta: Readonly<Re
   const base = Array.isArray(orig) ? [...orig] : [];
   if (!m.mergeKey) {
     // A list of primitives merged as a set; `{$patch: replace}` is not meaningful here.
-    for (const p of patch) if (!base.some((b) => deepEqual(b, p))) base.push(clone(p));
+    for (const p of patch) if (!base.some((b) => jsonEqual(b, p))) base.push(cloneJson(p));
     return base;
   }
   const key = m.mergeKey;
   if (patch.some((p) => isObject(p) && p[DIRECTIVE] === 'replace')) {
-    return patch.filter((p) => !(isObject(p) && p[DIRECTIVE] === 'replace')).map((p) => clone(p));
+    return patch.filter((p) => !(isObject(p) && p[DIRECTIVE] === 'replace')).map((p) => cloneJson(p));
   }
   for (const p of patch) {
     if (!isObject(p)) throw new PatchError(`${path}: a list with merge key "${key}" must hold objects`);
     if (p[key] === undefined) throw new PatchError(`${path}: map: ${JSON.stringify(p)} does not contain declared merge key: ${key}`);
-    const i = base.findIndex((b) => isObject(b) && deepEqual(b[key], p[key]));
+    const i = base.findIndex((b) => isObject(b) && jsonEqual(b[key], p[key]));
     if (p[DIRECTIVE] === 'delete') {
       if (i >= 0) base.splice(i, 1);
       continue;

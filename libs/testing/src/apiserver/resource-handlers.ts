@@ -35,8 +35,6 @@ export interface WriteResult {
 }
 
 type Obj = Record<string, any>;
-const clone = cloneJson;
-const deepEqual = jsonEqual;
 
 /** Everything but metadata and status: what bumps `generation` when it changes. */
 function specOf(o: Obj): Obj {
@@ -165,7 +163,7 @@ export class ResourceHandlers {
       if (!keepStatus && candidate.status !== undefined) object.status = candidate.status;
       return { object, warnings };
     }
-    const object = clone(candidate);
+    const object = cloneJson(candidate);
     object.apiVersion = apiVersion;
     object.kind = r.type.kind;
     if (!isRecord(object.metadata)) object.metadata = {};
@@ -317,25 +315,25 @@ export class ResourceHandlers {
     let warnings: string[];
     if (r.subresource === 'status') {
       // The status subresource takes status only; spec and metadata stay as stored.
-      ({ object: next, warnings } = this.admitObject(r, { ...clone(oldView), status: input.status }, oldView, true));
-      next = { ...clone(oldView), status: next.status };
+      ({ object: next, warnings } = this.admitObject(r, { ...cloneJson(oldView), status: input.status }, oldView, true));
+      next = { ...cloneJson(oldView), status: next.status };
     } else {
       ({ object: next, warnings } = this.admitObject(r, input, oldView, !r.type.statusSubresource));
       if (r.type.statusSubresource) {
         if (old.status === undefined) delete next.status;
-        else next.status = clone(old.status);
+        else next.status = cloneJson(old.status);
       }
       for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'managedFields'] as const) {
         if (old.metadata[k] === undefined) delete next.metadata[k];
-        else next.metadata[k] = clone(old.metadata[k]);
+        else next.metadata[k] = cloneJson(old.metadata[k]);
       }
-      if (r.type.generation && !deepEqual(specOf(next), specOf(oldView))) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
+      if (r.type.generation && !jsonEqual(specOf(next), specOf(oldView))) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
       if (r.type.group === 'apiextensions.k8s.io' && r.type.kind === 'CustomResourceDefinition') this.installCrd(next);
     }
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     next.metadata.managedFields = old.metadata.managedFields;
     // A write that changes nothing is not a write: no new resourceVersion, no event (as the API server).
-    if (deepEqual(next, oldView)) return { object: oldView, warnings };
+    if (jsonEqual(next, oldView)) return { object: oldView, warnings };
     next.metadata.managedFields = this.managedFields(r, old, next, operation);
     if (r.query.get('dryRun') === 'All') return { object: next, warnings };
     const rv = this.store.nextRv();
