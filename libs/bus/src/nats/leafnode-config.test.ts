@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, startNatsServer, type NatsServer } from '@portway/testing';
+import { freePort, startNatsServer, waitFor, type NatsServer } from '@portway/testing';
 import type { EndpointReport } from '../types.js';
 import { contractConfig } from './__fixtures__/bus-contract.js';
 import { agentInboxPrefix } from './keys.js';
@@ -17,12 +17,36 @@ const report = (cluster: string): EndpointReport => ({
   exportedAt: '2026-01-01T00:00:00Z',
 });
 
-async function until<T>(what: string, fn: () => T | undefined, ms = 10_000): Promise<T> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
-    const v = fn();
-    if (v !== undefined) return v;
-  }
-  throw new Error(`timed out waiting for ${what}`);
+/** The shared bounded poll, at this file's 50 ms pace. */
+const until = <T>(what: string, fn: () => T | undefined, ms = 10_000): Promise<T> => waitFor(what, fn, ms, 50);
+
+/** A hub with a leafnode listener on `leafPort` and the `east` spoke linked to it (not yet waited for). */
+async function startHubAndSpoke(servers: NatsServer[], leafPort: number, advertise?: string): Promise<{ hub: NatsServer; spoke: NatsServer }> {
+  const hub = await startNatsServer({
+    config: (ctx) =>
+      portwayNatsServerConfig({
+        host: ctx.host,
+        port: ctx.port,
+        jetstream: { storeDir: ctx.storeDir, domain: 'hub' },
+        hub: [{ user: 'hub', password: 'h' }],
+        agents: [],
+        leafnodes: { host: '127.0.0.1', port: leafPort, users: [{ cluster: 'east', user: 'leaf-east', password: 'l' }], ...(advertise ? { advertise } : {}) },
+      }),
+  });
+  servers.push(hub);
+  const spoke = await startNatsServer({
+    config: (ctx) =>
+      portwaySpokeNatsServerConfig({
+        cluster: 'east',
+        host: ctx.host,
+        port: ctx.port,
+        jetstream: { storeDir: ctx.storeDir },
+        hub: { url: `nats-leaf://127.0.0.1:${leafPort}`, user: { user: 'leaf-east', password: 'l' } },
+        agents: [{ user: 'agent-east', password: 'a' }],
+      }),
+  });
+  servers.push(spoke);
+  return { hub, spoke };
 }
 
 describe('hub and spoke leafnode servers', () => {
@@ -35,31 +59,8 @@ describe('hub and spoke leafnode servers', () => {
 
   it("lets an agent behind its spoke reach the hub's buckets in the hub's domain, with its own cluster's permissions only", async () => {
     const leafPort = await freePort();
-    const hub = await startNatsServer({
-      config: (ctx) =>
-        portwayNatsServerConfig({
-          host: ctx.host,
-          port: ctx.port,
-          jetstream: { storeDir: ctx.storeDir, domain: 'hub' },
-          hub: [{ user: 'hub', password: 'h' }],
-          agents: [],
-          leafnodes: { host: '127.0.0.1', port: leafPort, users: [{ cluster: 'east', user: 'leaf-east', password: 'l' }], advertise: `127.0.0.1:${leafPort}` },
-        }),
-    });
-    servers.push(hub);
+    const { hub, spoke } = await startHubAndSpoke(servers, leafPort, `127.0.0.1:${leafPort}`);
     expect(JSON.parse(portwayNatsServerConfig({ jetstream: { storeDir: '/s', domain: 'hub' }, hub: [{ user: 'h', password: 'p' }], agents: [], leafnodes: { users: [] } })).leafnodes.listen).toBe('0.0.0.0:7422');
-    const spoke = await startNatsServer({
-      config: (ctx) =>
-        portwaySpokeNatsServerConfig({
-          cluster: 'east',
-          host: ctx.host,
-          port: ctx.port,
-          jetstream: { storeDir: ctx.storeDir },
-          hub: { url: `nats-leaf://127.0.0.1:${leafPort}`, user: { user: 'leaf-east', password: 'l' } },
-          agents: [{ user: 'agent-east', password: 'a' }],
-        }),
-    });
-    servers.push(spoke);
     await until('leafnode link', () => (/Leafnode connection created/i.test(spoke.log()) ? true : undefined));
 
     const controller = await NatsBus.connect({ servers: hub.url, user: 'hub', password: 'h', manageBuckets: true, onError: () => undefined });
@@ -91,30 +92,7 @@ describe('hub and spoke leafnode servers', () => {
 
   it("follows the hub's configs again within seconds after the hub restarts, though the agent's own connection to its spoke never dropped", async () => {
     const leafPort = await freePort();
-    const hub = await startNatsServer({
-      config: (ctx) =>
-        portwayNatsServerConfig({
-          host: ctx.host,
-          port: ctx.port,
-          jetstream: { storeDir: ctx.storeDir, domain: 'hub' },
-          hub: [{ user: 'hub', password: 'h' }],
-          agents: [],
-          leafnodes: { host: '127.0.0.1', port: leafPort, users: [{ cluster: 'east', user: 'leaf-east', password: 'l' }] },
-        }),
-    });
-    servers.push(hub);
-    const spoke = await startNatsServer({
-      config: (ctx) =>
-        portwaySpokeNatsServerConfig({
-          cluster: 'east',
-          host: ctx.host,
-          port: ctx.port,
-          jetstream: { storeDir: ctx.storeDir },
-          hub: { url: `nats-leaf://127.0.0.1:${leafPort}`, user: { user: 'leaf-east', password: 'l' } },
-          agents: [{ user: 'agent-east', password: 'a' }],
-        }),
-    });
-    servers.push(spoke);
+    const { hub, spoke } = await startHubAndSpoke(servers, leafPort);
     await until('leafnode link', () => (/Leafnode connection created/i.test(spoke.log()) ? true : undefined));
     const controller = await NatsBus.connect({ servers: hub.url, user: 'hub', password: 'h', manageBuckets: true, reconnectBackoff: { minMs: 100, maxMs: 500 }, onError: () => undefined });
     buses.push(controller);
