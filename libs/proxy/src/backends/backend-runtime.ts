@@ -10,7 +10,9 @@ import type { Backend, ClusterPolicy } from '@portway/ir';
 import { compileTlsClientOptions } from '../upstream/tls-client-options.js';
 import type { Upstream, UpstreamRegistry } from '../upstream/upstream.js';
 import { clusterShares } from './cluster-selection.js';
-import { EndpointHealthTable } from './endpoint-health.js';
+import { EndpointHealthTable, endpointKey } from './endpoint-health.js';
+
+export { endpointKey };
 import { MaglevTable } from './maglev.js';
 import { OutlierDetector } from './outlier-detector.js';
 import { RetryBudget } from './retry-budget.js';
@@ -36,8 +38,8 @@ interface Plan {
   outlierVersion: number;
   /** Recompute at this time (an ejected endpoint comes back). */
   validUntil: number;
-  /** Cumulative shares, per group (same order as `groups`). */
-  cumulative: number[];
+  /** Share of each group (same order as `groups`). */
+  shares: number[];
 }
 
 const NONE: readonly Upstream[] = [];
@@ -53,11 +55,11 @@ export class BackendRuntime {
   readonly budget: RetryBudget | null;
   /** Null without `healthCheck.passive`. */
   readonly outliers: OutlierDetector<Upstream> | null;
-  /** Cluster of each ready endpoint. */
-  readonly clusterOf: ReadonlyMap<Upstream, string>;
   private readonly health: EndpointHealthTable;
   /** Per-cluster groups when a cluster policy applies (PreferClose, Weighted); null: one pool. */
   private readonly groups: ClusterGroup[] | null;
+  /** Group of each ready endpoint (empty for one pool). */
+  private readonly groupOf = new Map<Upstream, ClusterGroup>();
   private readonly policy: ClusterPolicy | undefined;
   private readonly localCluster: string;
   private plan: Plan | null = null;
@@ -73,7 +75,6 @@ export class BackendRuntime {
     const tls = backend.tls !== undefined ? compileTlsClientOptions(backend.tls) : null;
     const ready: Upstream[] = [];
     const byEndpoint = new Map<string, Upstream>();
-    const clusterOf = new Map<Upstream, string>();
     const byCluster = new Map<string, Upstream[]>();
     for (const ep of backend.endpoints) {
       if (!ep.ready) continue;
@@ -82,16 +83,15 @@ export class BackendRuntime {
       ready.push(u);
       byEndpoint.set(endpointKey(ep.address, ep.port), u);
       const cluster = ep.cluster ?? ctx.cluster;
-      clusterOf.set(u, cluster);
       let list = byCluster.get(cluster);
       if (list === undefined) byCluster.set(cluster, (list = []));
       list.push(u);
     }
     this.ready = ready;
     this.byEndpoint = byEndpoint;
-    this.clusterOf = clusterOf;
     const mode = backend.clusterPolicy?.mode ?? 'Spread';
     this.groups = mode !== 'Spread' && ready.length > 0 ? [...byCluster].map(([name, endpoints]) => ({ name, endpoints, rr: 0 })) : null;
+    if (this.groups !== null) for (const g of this.groups) for (const u of g.endpoints) this.groupOf.set(u, g);
     this.budget = backend.retryBudget !== undefined ? new RetryBudget(backend.retryBudget) : null;
     const passive = backend.healthCheck?.passive;
     this.outliers = passive !== undefined && ready.length > 0 ? new OutlierDetector(passive, ready) : null;
@@ -99,7 +99,7 @@ export class BackendRuntime {
 
   /** Whether an endpoint may take requests now: its active check passes and it is not ejected. */
   available(u: Upstream, now: number): boolean {
-    if (!this.health.isHealthy(endpointKey(u.address, u.port))) return false;
+    if (!this.health.isHealthy(u.address, u.port)) return false;
     return this.outliers === null || !this.outliers.isEjected(u, now);
   }
 
@@ -138,10 +138,9 @@ export class BackendRuntime {
     const groups = this.groups!;
     const plan = this.currentPlan(now);
     const last = avoided.at(-1);
-    const lastGroup = last !== undefined ? this.clusterOf.get(last) : undefined;
-    if (lastGroup !== undefined) {
+    const g = last !== undefined ? this.groupOf.get(last) : undefined;
+    if (g !== undefined) {
       // A retry: another available endpoint of the same cluster first, then the other clusters.
-      const g = groups.find((x) => x.name === lastGroup)!;
       const u = this.pickInGroup(g, now, avoided);
       if (u !== null) return u;
       const other = this.pickGroup(plan, Math.random(), g);
@@ -157,33 +156,29 @@ export class BackendRuntime {
       }
       return this.available(last!, now) ? last! : null;
     }
-    const g = this.pickGroup(plan, Math.random(), null);
-    return g === null ? null : this.pickInGroup(g, now, NONE);
+    const first = this.pickGroup(plan, Math.random(), null);
+    return first === null ? null : this.pickInGroup(first, now, NONE);
   }
 
-  /** The group whose cumulative share covers `r`, skipping `skip` (its share is spread over the others). */
+  /** The group whose share covers `r` (0..1), skipping `skip` (its share is spread over the others). */
   private pickGroup(plan: Plan, r: number, skip: ClusterGroup | null): ClusterGroup | null {
     const groups = this.groups!;
-    const c = plan.cumulative;
-    let total = c.length > 0 ? c[c.length - 1]! : 0;
-    let skipShare = 0;
+    const shares = plan.shares;
     const skipIndex = skip !== null ? groups.indexOf(skip) : -1;
-    if (skipIndex >= 0) {
-      skipShare = c[skipIndex]! - (skipIndex > 0 ? c[skipIndex - 1]! : 0);
-      total -= skipShare;
-    }
+    let total = 0;
+    for (let i = 0; i < shares.length; i++) if (i !== skipIndex) total += shares[i]!;
     if (total <= 0) return null;
     let target = r * total;
+    let lastWithShare = -1;
     for (let i = 0; i < groups.length; i++) {
-      if (i === skipIndex) continue;
-      const share = c[i]! - (i > 0 ? c[i - 1]! : 0);
-      if (share <= 0) continue;
+      const share = shares[i]!;
+      if (i === skipIndex || share <= 0) continue;
       if (target < share) return groups[i]!;
       target -= share;
+      lastWithShare = i;
     }
     // Rounding: the last group with a share.
-    for (let i = groups.length - 1; i >= 0; i--) if (i !== skipIndex && c[i]! - (i > 0 ? c[i - 1]! : 0) > 0) return groups[i]!;
-    return null;
+    return groups[lastWithShare]!;
   }
 
   private pickInGroup(g: ClusterGroup, now: number, avoided: readonly Upstream[]): Upstream | null {
@@ -209,15 +204,11 @@ export class BackendRuntime {
       for (const u of g.endpoints) if (this.available(u, now)) healthy++;
       return { name: g.name, total: g.endpoints.length, healthy };
     });
-    const shares = clusterShares(capacity, this.policy, this.localCluster);
-    const cumulative: number[] = [];
-    let sum = 0;
-    for (const s of shares) cumulative.push((sum += s.share));
     const plan: Plan = {
       healthVersion: this.health.version,
       outlierVersion,
       validUntil: outliers !== null ? outliers.nextReturn(now) : Infinity,
-      cumulative,
+      shares: clusterShares(capacity, this.policy, this.localCluster).map((s) => s.share),
     };
     this.plan = plan;
     return plan;
@@ -227,7 +218,7 @@ export class BackendRuntime {
   shares(): { name: string; share: number }[] {
     if (this.groups === null) return [];
     const plan = this.currentPlan(Date.now());
-    return this.groups.map((g, i) => ({ name: g.name, share: plan.cumulative[i]! - (i > 0 ? plan.cumulative[i - 1]! : 0) }));
+    return this.groups.map((g, i) => ({ name: g.name, share: plan.shares[i]! }));
   }
 
   /**
@@ -254,8 +245,4 @@ export class BackendRuntime {
   nextExcept(avoid: Upstream | readonly Upstream[] | null): Upstream | null {
     return this.next(avoid);
   }
-}
-
-export function endpointKey(address: string, port: number): string {
-  return `${address}:${port}`;
 }

@@ -9,9 +9,9 @@ export class EndpointHealthTable {
   /** Bumped on every change: backends recompute their cluster shares when it moved. */
   version = 0;
 
-  /** False only when the endpoint's last active check result was unhealthy. */
-  isHealthy(key: string): boolean {
-    return this.unhealthy.size === 0 || !this.unhealthy.has(key);
+  /** False only when the endpoint's last active check result was unhealthy (no key is built while every endpoint is healthy). */
+  isHealthy(address: string, port: number): boolean {
+    return this.unhealthy.size === 0 || !this.unhealthy.has(endpointKey(address, port));
   }
 
   /** Applies check results; returns how many endpoints changed state. */
@@ -44,4 +44,9 @@ export class EndpointHealthTable {
   unhealthyEndpoints(): string[] {
     return [...this.unhealthy].sort();
   }
+}
+
+/** An endpoint's key: "address:port" (health table, session persistence, flow hashing). */
+export function endpointKey(address: string, port: number): string {
+  return `${address}:${port}`;
 }
