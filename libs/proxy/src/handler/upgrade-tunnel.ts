@@ -116,7 +116,7 @@ function connected(s: net.Socket): boolean {
 
 function connect(u: Upstream): net.Socket {
   // Through the endpoint's east-west gateway (backend TLS, if any, inside the tunnel).
-  const ew = u.eastWestRoute();
+  const ew = u.eastWestRoute;
   if (ew !== null) return openEastWestStream(ew, u.tls !== null ? ['http/1.1'] : undefined);
   const t = u.tls;
   if (t === null) return net.connect({ host: u.address, port: u.port });

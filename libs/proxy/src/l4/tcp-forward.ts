@@ -21,7 +21,7 @@ export function forwardConnection(ctx: L4Context, client: Socket, route: Compile
   }
   client.on('error', onClientError);
   // An endpoint behind its cluster's east-west gateway is reached through a mutual-TLS tunnel.
-  const ew = upstream.eastWestRoute();
+  const ew = upstream.eastWestRoute;
   let backend: Socket;
   try {
     backend = ew !== null ? openEastWestStream(ew) : net.connect({ host: upstream.address, port: upstream.port, noDelay: true, allowHalfOpen: true });

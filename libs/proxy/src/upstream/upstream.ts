@@ -23,6 +23,8 @@ export class Upstream {
   private closed = false;
   /** "http://10.0.0.1:8080" or "https://..." */
   readonly origin: string;
+  /** How to reach the endpoint through its east-west gateway; null when it is dialed directly. */
+  readonly eastWestRoute: EastWestRoute | null;
 
   constructor(
     readonly key: string,
@@ -32,21 +34,18 @@ export class Upstream {
     readonly tls: TlsClientOptions | null,
     /** The east-west gateway the endpoint is reached through (`Endpoint.via`); null: dialed directly. */
     readonly via: EastWestGateway | null = null,
-    private readonly eastWest: EastWestClientTls | null = null,
+    eastWest: EastWestClientTls | null = null,
   ) {
     const host = address.includes(':') ? `[${address}]` : address;
     this.origin = `${tls !== null || protocol === 'H2' ? 'https' : 'http'}://${host}:${port}`;
+    // Built once per endpoint: every connection through the gateway (pool, HTTP/2 session,
+    // upgrade, TCP route) reuses it.
+    this.eastWestRoute = via === null ? null : { credentials: eastWest, via, target: { address, port }, backendTls: tls };
   }
 
   /** Whether requests go over HTTP/2 (H2C or H2). */
   get isHttp2(): boolean {
     return this.protocol === 'H2C' || this.protocol === 'H2';
-  }
-
-  /** How to reach the endpoint through its east-west gateway; null when it is dialed directly. */
-  eastWestRoute(): EastWestRoute | null {
-    if (this.via === null) return null;
-    return { credentials: this.eastWest, via: this.via, target: { address: this.address, port: this.port }, backendTls: this.tls };
   }
 
   /** The endpoint's keep-alive pool (HTTP/1.1 and WebSocket backends). */
@@ -55,7 +54,7 @@ export class Upstream {
     if (this.closed) throw new Error(`upstream ${this.key} is closed`);
     const tls = this.tls;
     let connect: Pool.Options['connect'] = { timeout: CONNECT_TIMEOUT_MS };
-    const ew = this.eastWestRoute();
+    const ew = this.eastWestRoute;
     if (ew !== null) {
       connect = eastWestConnector(ew, CONNECT_TIMEOUT_MS);
     } else if (tls !== null) {
@@ -87,7 +86,7 @@ export class Upstream {
     if (s !== null && !s.closed && !s.destroyed) return s;
     if (this.closed) throw new Error(`upstream ${this.key} is closed`);
     const tls = this.tls;
-    const ew = this.eastWestRoute();
+    const ew = this.eastWestRoute;
     const session = http2.connect(
       this.origin,
       ew !== null
