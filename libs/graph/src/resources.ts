@@ -1,4 +1,5 @@
 import type { EndpointSlice, KindMap, KindName, Snapshot } from '@portway/api';
+import { MCS_SERVICE_NAME_LABEL } from './service-imports.js';
 
 /** One lookup a build made, as `Resources.tracker` reports it (what a reused route node depends on). */
 export type ResourceRead =
@@ -6,7 +7,6 @@ export type ResourceRead =
   | { readonly kind: 'ServiceSlices' | 'ImportSlices'; readonly key: string; readonly value: readonly EndpointSlice[] };
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
-const MCS_SERVICE_NAME_LABEL = 'multicluster.kubernetes.io/service-name';
 
 /**
  * Lookups by namespace/name over a snapshot, built once per graph build. Given the `Resources`
