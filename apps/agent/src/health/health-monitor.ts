@@ -10,11 +10,9 @@
  * settings), checkers of endpoints no config checks any more stop, and an endpoint that was
  * unhealthy when its checker stopped is reported healthy again (it is no longer judged).
  */
-import type { GatewayConfig, HealthCheck } from '@portway/ir';
-import { ActiveHealthChecker, type HealthChange } from '@portway/proxy';
+import type { GatewayConfig } from '@portway/ir';
+import { ActiveHealthChecker, type ActiveCheck, type HealthChange } from '@portway/proxy';
 import type { Log } from '../log.js';
-
-type ActiveCheck = NonNullable<HealthCheck['active']>;
 
 /** The health of one endpoint as this agent sees it. */
 export interface EndpointHealth {

@@ -5,6 +5,7 @@
  * `healthyThreshold` successes in a row. It starts healthy (the endpoint is ready in the IR) and
  * probes at once. `onChange` is called on every change of state.
  */
+import { endpointKey } from './endpoint-health.js';
 import { probeEndpoint, type ActiveCheck, type ProbeResult } from './health-probe.js';
 
 export interface HealthChange {
@@ -32,7 +33,7 @@ export class ActiveHealthChecker {
     private readonly onChange: (change: HealthChange) => void,
     private readonly probe: (address: string, port: number, check: ActiveCheck) => Promise<ProbeResult> = probeEndpoint,
   ) {
-    this.endpoint = `${address}:${port}`;
+    this.endpoint = endpointKey(address, port);
   }
 
   get healthy(): boolean {
