@@ -13,8 +13,6 @@ import { endpointKey } from '../backends/backend-runtime.js';
 import type { CompiledBackendRef, CompiledRule } from '../compile/compiled-types.js';
 import { isPreflight } from '../filters/cors.js';
 import type { HeaderObject } from '../filters/header-plan.js';
-import { modifyPath } from '../filters/path-rewrite.js';
-import { buildLocation } from '../filters/redirect.js';
 import { kResponseObserver, type ResponseObserver } from '../server/bound-socket.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { buildUpstreamHeaders, cleanResponseHeaders, clientIp, fieldsToObject } from './forward-headers.js';
@@ -22,7 +20,7 @@ import { sendHeadersOnly, sendStatus } from './gateway-responses.js';
 import { asResponse, type ClientRequest, type ClientResponse, type ResponseLike } from './http-types.js';
 import { sendMirror } from './mirror.js';
 import { MIRROR_BACKLOG_LIMIT, RETRY_BODY_LIMIT, type ProxyContext } from './proxy-context.js';
-import type { Routed } from './route-request.js';
+import { redirectLocation, upstreamPath, type Routed } from './route-request.js';
 import { H1Attempt, H2Attempt, type AttemptRequest, type H1AttemptOwner, type UpstreamAttempt } from './upstream-attempt.js';
 
 const kExchange = Symbol('exchange');
@@ -102,14 +100,7 @@ export class Exchange implements H1AttemptOwner, ResponseObserver {
       return;
     }
     if (rule.redirect !== null) {
-      const location = buildLocation(rule.redirect, {
-        scheme: r.state.port.tls ? 'https' : 'http',
-        host: r.host,
-        listenerPort: r.listener.port,
-        path: r.path,
-        query: r.query,
-        matchedPrefix: r.match.entry.path.type === 'RegularExpression' ? null : r.match.pathValue,
-      });
+      const location = redirectLocation(r, rule.redirect);
       // Mirrors listed before the redirect copy the request (those after it never run).
       if (rule.mirrors.length > 0) {
         this.body = hasBody(req) ? req : null;
@@ -145,7 +136,7 @@ export class Exchange implements H1AttemptOwner, ResponseObserver {
         rewriteHost: this.ref!.rewriteHost,
         keepUpgrade: false,
       });
-      this.upstreamPath = this.pathFor(rule.rewritePath);
+      this.upstreamPath = upstreamPath(r, rule.rewritePath);
       (this.res as Owned<ResponseLike>)[kExchange] = this;
       if (req.httpVersionMajor === 2) {
         (this.res as unknown as NodeJS.EventEmitter).on('close', onClientClose);
@@ -220,22 +211,13 @@ export class Exchange implements H1AttemptOwner, ResponseObserver {
         rewriteHost: m.rewriteHost,
         keepUpgrade: false,
       });
-      sendMirror(this.ctx, m.backend, req.method ?? 'GET', this.pathFor(m.rewritePath), headers, body, this.teTrailers());
+      sendMirror(this.ctx, m.backend, req.method ?? 'GET', upstreamPath(r, m.rewritePath), headers, body, this.teTrailers());
     }
     if (this.body !== null && !(this.body instanceof Buffer)) {
       // Without a main request (the gateway answers itself) the mirrors alone read the body.
       if (bodies !== null) this.body = teeBody(req, bodies, withMain);
       else if (!withMain) req.resume();
     }
-  }
-
-  /** Path and query sent upstream, after a URLRewrite path modifier (or as sent, normalized). */
-  private pathFor(modifier: CompiledRule['rewritePath']): string {
-    const r = this.r;
-    let path = r.rawPath;
-    if (modifier !== null) path = modifyPath(r.path, modifier, r.match.entry.path.type === 'RegularExpression' ? null : r.match.pathValue);
-    else if (r.path !== r.rawPath) path = r.path;
-    return r.query !== null ? `${path}?${r.query}` : path;
   }
 
   /** Response filters in their order: the rule's ResponseHeaderModifier and CORS, then the backendRef's. */

@@ -6,6 +6,8 @@
 import type { Http2ServerRequest } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { CompiledListener, CompiledRule } from '../compile/compiled-types.js';
+import { modifyPath } from '../filters/path-rewrite.js';
+import { buildLocation } from '../filters/redirect.js';
 import { hostWithoutPort } from '../routing/host-table.js';
 import { normalizePath } from '../routing/path-normalize.js';
 import type { RouteMatch, Router } from '../routing/router.js';
@@ -66,6 +68,31 @@ export function routeRequest(bound: BoundSocket, req: ClientRequest): Routed | N
   if (match === null && req.method === 'OPTIONS') match = preflightMatch(vh.router, path, query, req);
   if (match === null) return { status: 404, grpc: grpcRequest };
   return { status: 0, state, listener, host, authority, path, rawPath, query, match, grpc: grpcRequest || match.rule.grpc };
+}
+
+/** The matched path prefix a path modifier replaces (null for a RegularExpression entry). */
+function matchedPrefix(r: Routed): string | null {
+  return r.match.entry.path.type === 'RegularExpression' ? null : r.match.pathValue;
+}
+
+/** Path and query sent upstream, after a URLRewrite path modifier (or as sent, normalized). */
+export function upstreamPath(r: Routed, modifier: CompiledRule['rewritePath']): string {
+  let path = r.rawPath;
+  if (modifier !== null) path = modifyPath(r.path, modifier, matchedPrefix(r));
+  else if (r.path !== r.rawPath) path = r.path;
+  return r.query !== null ? `${path}?${r.query}` : path;
+}
+
+/** The Location of the rule's RequestRedirect for this request. */
+export function redirectLocation(r: Routed, redirect: NonNullable<CompiledRule['redirect']>): string {
+  return buildLocation(redirect, {
+    scheme: r.state.port.tls ? 'https' : 'http',
+    host: r.host,
+    listenerPort: r.listener.port,
+    path: r.path,
+    query: r.query,
+    matchedPrefix: matchedPrefix(r),
+  });
 }
 
 /**

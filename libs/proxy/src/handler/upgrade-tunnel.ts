@@ -9,13 +9,11 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
-import { modifyPath } from '../filters/path-rewrite.js';
-import { buildLocation } from '../filters/redirect.js';
 import { openEastWestStream } from '../east-west/east-west-connect.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { buildUpstreamHeaders, clientIp } from './forward-headers.js';
 import type { ProxyContext } from './proxy-context.js';
-import type { Routed } from './route-request.js';
+import { redirectLocation, upstreamPath, type Routed } from './route-request.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 /** Largest backend response head accepted on an upgrade. */
@@ -25,15 +23,7 @@ export function openTunnel(ctx: ProxyContext, req: IncomingMessage, client: Dupl
   const rule = r.match.rule;
   client.on('error', destroyQuietly);
   if (rule.redirect !== null) {
-    const location = buildLocation(rule.redirect, {
-      scheme: r.state.port.tls ? 'https' : 'http',
-      host: r.host,
-      listenerPort: r.listener.port,
-      path: r.path,
-      query: r.query,
-      matchedPrefix: r.match.entry.path.type === 'RegularExpression' ? null : r.match.pathValue,
-    });
-    return refuse(client, rule.redirect.statusCode, `location: ${location}\r\n`);
+    return refuse(client, rule.redirect.statusCode, `location: ${redirectLocation(r, rule.redirect)}\r\n`);
   }
   if (rule.directStatus !== 0) return refuse(client, rule.directStatus);
   const ref = rule.picker.pick();
@@ -50,13 +40,7 @@ export function openTunnel(ctx: ProxyContext, req: IncomingMessage, client: Dupl
     rewriteHost: ref.rewriteHost,
     keepUpgrade: true,
   });
-  let path = r.rawPath;
-  if (rule.rewritePath !== null) {
-    path = modifyPath(r.path, rule.rewritePath, r.match.entry.path.type === 'RegularExpression' ? null : r.match.pathValue);
-  } else if (r.path !== r.rawPath) path = r.path;
-  if (r.query !== null) path += `?${r.query}`;
-
-  let headText = `${req.method ?? 'GET'} ${path} HTTP/1.1\r\n`;
+  let headText = `${req.method ?? 'GET'} ${upstreamPath(r, rule.rewritePath)} HTTP/1.1\r\n`;
   for (const name in headers) {
     const v = headers[name];
     if (v === undefined) continue;
