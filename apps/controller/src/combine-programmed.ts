@@ -7,8 +7,7 @@
  * for, unless no cluster has one. Otherwise False with the most telling reason (an agent's
  * refusal first, then Pending), and a message naming each cluster that is behind.
  */
-import type { Condition } from '@portway/graph';
-import { programmedPending } from '@portway/graph';
+import { gatewayProgrammed, programmedPending, type Condition } from '@portway/graph';
 import type { GatewayPhase, ListenerProgrammed, ProgrammedCondition } from '@portway/lifecycle';
 import type { GatewayProgrammedInput } from '@portway/status';
 
@@ -55,7 +54,7 @@ export function combineProgrammed(clusters: readonly ClusterProgrammed[], nowher
   const message = parts.join('; ');
 
   const condition: Condition = allServe
-    ? { type: 'Programmed', status: 'True', reason: 'Programmed', message }
+    ? gatewayProgrammed(message)
     : { type: 'Programmed', status: worst.condition.status === 'True' ? 'False' : worst.condition.status, reason: worst.condition.reason, message };
 
   const listeners: GatewayProgrammedInput['listeners'] = {};
