@@ -7,10 +7,9 @@
  * `--file`, to have both).
  */
 import { join } from 'node:path';
-import { startApiServer } from '@portway/testing';
+import { freePort, startApiServer } from '@portway/testing';
 import { BACKEND, PORTWAY_PORT } from './lib/addresses.js';
 import { intOption, listOption, parseBenchArgs } from './lib/args.js';
-import { freePort } from './lib/free-port.js';
 import { KubeObjects } from './lib/kube-objects.js';
 import { getStatus } from './lib/http-check.js';
 import { checkKubernetesProvider, checkNatsPath } from './lib/parts.js';

@@ -10,8 +10,7 @@
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startApiServer, type ApiServer } from '@portway/testing';
-import { freePort } from './free-port.js';
+import { freePort, startApiServer, type ApiServer } from '@portway/testing';
 import { getStatus } from './http-check.js';
 import { KubeObjects } from './kube-objects.js';
 import { PORTWAY_MAIN, scratchDir } from './paths.js';
