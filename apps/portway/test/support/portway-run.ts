@@ -4,16 +4,17 @@
  * admin API read for status. Each test file picks its own loopback addresses and admin port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor as pollUntil } from '@portway/testing';
+import { cli, waitFor } from '../hub/processes.js';
 
-export const root = new URL('../../../..', import.meta.url).pathname;
-export const cli = join(root, 'apps/portway/dist/main.js');
 /** System tests need the build (`npm run build`); without it they are skipped. */
-export const built = existsSync(cli);
+export { cli, cliBuilt as built, waitFor } from '../hub/processes.js';
+/** The GatewayClass every system test uses. */
+export { gatewayClass as GATEWAY_CLASS } from '../hub/manifests.js';
+/** A TCP port that was free a moment ago on an address. */
+export { freePort } from '@portway/testing';
 
 export interface Condition {
   type: string;
@@ -35,8 +36,6 @@ export interface StatusBody {
   [k: string]: unknown;
 }
 
-/** `waitFor` of `@portway/testing` with this harness's defaults (15 s, every 50 ms). */
-export const waitFor = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> => pollUntil(what, fn, timeoutMs, 50);
 
 export class PortwayRun {
   readonly dir = mkdtempSync(join(tmpdir(), 'portway-system-'));
@@ -94,13 +93,6 @@ export function conditionsOf(o: StatusObject | undefined): Condition[] {
   return (o?.status?.conditions as Condition[] | undefined) ?? (o?.status?.parents as { conditions: Condition[] }[] | undefined)?.[0]?.conditions ?? [];
 }
 
-/** The GatewayClass every system test uses. */
-export const GATEWAY_CLASS = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: portway}
-spec: {controllerName: portway.dev/gateway-controller}
-`;
-
 /** A Service with one port and an EndpointSlice listing `addresses` (ready unless listed in `notReady`). */
 export function service(
   name: string,
@@ -121,13 +113,4 @@ addressType: IPv4
 ports: [{name: p, port: ${o.targetPort}, protocol: ${protocol}}]
 endpoints: [${endpoints}]
 `;
-}
-
-/** A TCP port that was free a moment ago on `address`. */
-export async function freePort(address: string): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, address, resolve));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
 }
