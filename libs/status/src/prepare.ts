@@ -69,11 +69,9 @@ export class StatusPreparer {
 
   prepare(input: PrepareStatusInput): StatusUpdate[] {
     const out = prepareNonRoutes(input);
-    const previous = input.previous;
-    const get = previous instanceof Map ? (k: string) => previous.get(k) : (k: string) => (previous as Readonly<Record<string, unknown>>)[k];
     for (const r of input.graph.routes) {
       const memo = this.routes.get(r);
-      if (memo !== undefined && get(memo.key) === memo.update.status) {
+      if (memo !== undefined && previousByKey(input.previous, memo.key) === memo.update.status) {
         out.push(memo.update);
         continue;
       }
@@ -236,8 +234,12 @@ function previousOf(
   kind: string,
   o: { metadata: { namespace?: string; name: string } },
 ): Record<string, unknown> & { conditions?: StatusCondition[] } | undefined {
-  const k = statusKey(kind, o.metadata.namespace, o.metadata.name);
-  return (input.previous instanceof Map ? input.previous.get(k) : (input.previous as Readonly<Record<string, unknown>>)[k]) as never;
+  return previousByKey(input.previous, statusKey(kind, o.metadata.namespace, o.metadata.name)) as never;
+}
+
+/** The current status stored under `key`, whichever of its two shapes `previous` has. */
+function previousByKey(previous: PrepareStatusInput['previous'], key: string): unknown {
+  return previous instanceof Map ? previous.get(key) : (previous as Readonly<Record<string, unknown>>)[key];
 }
 
 function gatewayProgrammed(input: PrepareStatusInput, key: string, accepted: boolean): Condition {
