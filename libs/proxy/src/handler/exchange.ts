@@ -12,7 +12,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { endpointKey } from '../backends/backend-runtime.js';
 import type { CompiledBackendRef, CompiledRule } from '../compile/compiled-types.js';
 import { isPreflight } from '../filters/cors.js';
-import type { HeaderObject } from '../filters/header-plan.js';
+import type { HeaderObject, HeaderPlan } from '../filters/header-plan.js';
 import { kResponseObserver, type ResponseObserver } from '../server/bound-socket.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { buildUpstreamHeaders, cleanResponseHeaders, clientIp, fieldsToObject } from './forward-headers.js';
@@ -128,14 +128,7 @@ export class Exchange implements H1AttemptOwner, ResponseObserver {
     if (this.failure !== null && rule.mirrors.length === 0) return this.fail(this.failure[0], this.failure[1]);
 
     if (this.failure === null) {
-      this.headers = buildUpstreamHeaders(req.headers, {
-        clientIp: clientIp(req.socket?.remoteAddress),
-        proto: r.state.port.tls ? 'https' : 'http',
-        authority: r.authority,
-        plan: this.ref!.requestPlan,
-        rewriteHost: this.ref!.rewriteHost,
-        keepUpgrade: false,
-      });
+      this.headers = this.forwardHeaders(this.ref!.requestPlan, this.ref!.rewriteHost);
       this.upstreamPath = upstreamPath(r, rule.rewritePath);
       (this.res as Owned<ResponseLike>)[kExchange] = this;
       if (req.httpVersionMajor === 2) {
@@ -203,14 +196,7 @@ export class Exchange implements H1AttemptOwner, ResponseObserver {
         (bodies ??= []).push(pass);
         body = pass;
       }
-      const headers = buildUpstreamHeaders(req.headers, {
-        clientIp: clientIp(req.socket?.remoteAddress),
-        proto: r.state.port.tls ? 'https' : 'http',
-        authority: r.authority,
-        plan: m.requestPlan,
-        rewriteHost: m.rewriteHost,
-        keepUpgrade: false,
-      });
+      const headers = this.forwardHeaders(m.requestPlan, m.rewriteHost);
       sendMirror(this.ctx, m.backend, req.method ?? 'GET', upstreamPath(r, m.rewritePath), headers, body, this.teTrailers());
     }
     if (this.body !== null && !(this.body instanceof Buffer)) {
@@ -218,6 +204,19 @@ export class Exchange implements H1AttemptOwner, ResponseObserver {
       if (bodies !== null) this.body = teeBody(req, bodies, withMain);
       else if (!withMain) req.resume();
     }
+  }
+
+  /** The request's headers as a backend (or a mirror) gets them, after `plan` and a Host rewrite. */
+  private forwardHeaders(plan: HeaderPlan | null, rewriteHost: string | null): HeaderObject {
+    const { req, r } = this;
+    return buildUpstreamHeaders(req.headers, {
+      clientIp: clientIp(req.socket?.remoteAddress),
+      proto: r.state.port.tls ? 'https' : 'http',
+      authority: r.authority,
+      plan,
+      rewriteHost,
+      keepUpgrade: false,
+    });
   }
 
   /** Response filters in their order: the rule's ResponseHeaderModifier and CORS, then the backendRef's. */
@@ -373,13 +372,8 @@ export class Exchange implements H1AttemptOwner, ResponseObserver {
     this.fail(504, 'request timed out');
   }
 
-  /** @internal the HTTP/1.1 response closed (finished, or the client went away first) */
+  /** @internal the response closed: finished, or the client went away first (then the try is aborted) */
   responseClosed(): void {
-    this.clientClosed();
-  }
-
-  /** @internal the client went away */
-  clientClosed(): void {
     if (this.done) return;
     this.current?.abort(new Error('client closed'));
     this.finish();
@@ -475,7 +469,7 @@ export class Exchange implements H1AttemptOwner, ResponseObserver {
 }
 
 function onClientClose(this: Owned<ResponseLike>): void {
-  this[kExchange]?.clientClosed();
+  this[kExchange]?.responseClosed();
 }
 function onClientDrain(this: Owned<ResponseLike>): void {
   this[kExchange]?.clientDrained();
