@@ -122,13 +122,14 @@ export function fieldsToObject(fields: readonly string[]): HeaderObject {
   return h;
 }
 
-/** undici's raw trailer field lines as a header object, hop-by-hop fields left out. */
+/**
+ * undici's raw trailer field lines as a header object. Hop-by-hop fields are left to the
+ * exchange, which drops them from every backend's trailers (HTTP/1.1 and HTTP/2) alike.
+ */
 export function trailerObject(raw: readonly Buffer[]): HeaderObject {
   const fields: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) fields.push(raw[i]!.toString('latin1'), raw[i + 1]!.toString('latin1'));
-  const h = fieldsToObject(fields);
-  cleanResponseHeaders(h);
-  return h;
+  return fieldsToObject(fields);
 }
 
 /** The client's IP as seen on the connection ("" when unknown). */
