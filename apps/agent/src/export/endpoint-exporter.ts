@@ -7,7 +7,7 @@
  */
 import type { Bus, EndpointReport } from '@portway/bus';
 import type { Log } from '../log.js';
-import { buildEndpointReports, type EndpointHealthView, type ExportProblem, type ReportContent } from './endpoint-reports.js';
+import { buildEndpointReports, type EndpointHealthView, type ExportProblem } from './endpoint-reports.js';
 import type { ExportObject, ExportReader } from './export-reader.js';
 
 export interface EndpointExporterOptions {
@@ -25,7 +25,6 @@ export class EndpointExporter {
   private objects: readonly ExportObject[] = [];
   /** What the bus holds, by "namespace/service" (content without `at`). */
   private published = new Map<string, string>();
-  private current = new Map<string, ReportContent>();
   private problems: ExportProblem[] = [];
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
@@ -44,16 +43,6 @@ export class EndpointExporter {
     await this.chain;
   }
 
-  /** The reports last built, by "namespace/service". */
-  reports(): ReadonlyMap<string, ReportContent> {
-    return this.current;
-  }
-
-  /** Exports that could not be published (no Service, no ports). */
-  exportProblems(): readonly ExportProblem[] {
-    return this.problems;
-  }
-
   /** Builds the reports again now (the health view changed) and publishes what changed. */
   resync(): void {
     this.sync(false);
@@ -69,7 +58,6 @@ export class EndpointExporter {
     const { reports, problems } = buildEndpointReports(this.options.cluster, this.objects, this.options.health);
     for (const p of problems) if (!this.problems.some((q) => q.message === p.message)) this.options.log.warn({ export: `${p.namespace}/${p.name}`, reason: p.reason }, p.message);
     this.problems = problems;
-    this.current = reports;
     const now = this.options.now ?? Date.now;
     this.chain = this.chain.then(async () => {
       for (const [k, content] of reports) {

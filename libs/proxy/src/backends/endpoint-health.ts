@@ -27,23 +27,6 @@ export class EndpointHealthTable {
     if (changed > 0) this.version++;
     return changed;
   }
-
-  /** Forgets every endpoint not in `keep` (they are healthy again when they come back). */
-  retain(keep: ReadonlySet<string>): void {
-    let changed = false;
-    for (const k of this.unhealthy) {
-      if (!keep.has(k)) {
-        this.unhealthy.delete(k);
-        changed = true;
-      }
-    }
-    if (changed) this.version++;
-  }
-
-  /** Endpoints currently unhealthy ("address:port"). */
-  unhealthyEndpoints(): string[] {
-    return [...this.unhealthy].sort();
-  }
 }
 
 /** An endpoint's key: "address:port" (health table, session persistence, flow hashing). */
