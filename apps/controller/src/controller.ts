@@ -1,6 +1,6 @@
 import { snapshotOf, type AnyObject, type RouteKind } from '@portway/api';
 import type { Ack, Bus, ConfigKey, ConfigPin, ConfigPinStore, Heartbeat, Unsubscribe } from '@portway/bus';
-import { assignAddresses, GraphBuilder, programmedInvalid, type Condition, type Graph, type GatewayNode } from '@portway/graph';
+import { assignAddresses, GraphBuilder, programmedInvalid, type Condition, type Graph } from '@portway/graph';
 import { configHash, type GatewayConfig } from '@portway/ir';
 import type { ResourceSource, SourceError, SourceState } from '@portway/provider-file';
 import { StatusPreparer, type StatusUpdate } from '@portway/status';
@@ -329,7 +329,7 @@ export class Controller {
     const byCluster = new Map<string, Record<string, string[]>>();
     this.placements = new Map();
     for (const gw of graph.gateways.filter((g) => g.accepted)) {
-      const placement = gatewayPlacement(gw.key, annotationsOf(gw), this.options.hub?.placement ?? NO_PLACEMENT_RULES);
+      const placement = gatewayPlacement(gw.key, gw.source.metadata.annotations, this.options.hub?.placement ?? NO_PLACEMENT_RULES);
       if (placement.kind === 'invalid') problems[gw.key] = programmedInvalid(placement.message);
       const clusters = placementTargets(placement, known);
       this.placements.set(gw.key, { placement, clusters });
@@ -445,10 +445,6 @@ export class Controller {
     this.tracker.stop();
     this.directory?.stop();
   }
-}
-
-function annotationsOf(gw: GatewayNode): Record<string, string> | undefined {
-  return (gw.source.metadata as { annotations?: Record<string, string> }).annotations;
 }
 
 /** Addresses in numeric order where they are IPv4, else as text. */
