@@ -187,19 +187,21 @@ export class Exchange implements H1AttemptOwner, ResponseObserver {
    */
   private startMirrors(withMain: boolean): void {
     const { req, rule, r } = this;
+    const body = this.body;
+    const streamed = body !== null && !(body instanceof Buffer);
     let bodies: PassThrough[] | null = null;
     for (const m of rule.mirrors) {
       if (m.percent < 100 && Math.random() * 100 >= m.percent) continue;
-      let body: Buffer | Readable | null = this.body instanceof Buffer || this.body === null ? this.body : null;
-      if (this.body !== null && !(this.body instanceof Buffer)) {
+      let copy = body;
+      if (streamed) {
         const pass = new PassThrough({ highWaterMark: MIRROR_BACKLOG_LIMIT });
         (bodies ??= []).push(pass);
-        body = pass;
+        copy = pass;
       }
       const headers = this.forwardHeaders(m.requestPlan, m.rewriteHost);
-      sendMirror(this.ctx, m.backend, req.method ?? 'GET', upstreamPath(r, m.rewritePath), headers, body, this.teTrailers());
+      sendMirror(this.ctx, m.backend, req.method ?? 'GET', upstreamPath(r, m.rewritePath), headers, copy, this.teTrailers());
     }
-    if (this.body !== null && !(this.body instanceof Buffer)) {
+    if (streamed) {
       // Without a main request (the gateway answers itself) the mirrors alone read the body.
       if (bodies !== null) this.body = teeBody(req, bodies, withMain);
       else if (!withMain) req.resume();
