@@ -64,7 +64,6 @@ export class Agent {
   private readonly firstApply: Promise<void>;
   private resolveFirstApply!: () => void;
   private stopped = false;
-  private applies = 0;
   /** Active health checks of the served configs' endpoints (see health/health-monitor.ts). */
   private readonly health: HealthMonitor;
 
@@ -131,16 +130,6 @@ export class Agent {
     return this.refused;
   }
 
-  /** The latest revision the bus holds per gateway (what the agent tried last). */
-  latestEntries(): ReadonlyMap<string, ConfigEntry> {
-    return this.entries;
-  }
-
-  /** Number of applies run so far. */
-  applyCount(): number {
-    return this.applies;
-  }
-
   private schedule(): void {
     if (this.stopped || !this.synced) return;
     if (this.applying) {
@@ -158,7 +147,6 @@ export class Agent {
 
   private async applyAll(): Promise<void> {
     const entries = [...this.entries.entries()];
-    this.applies++;
     let result: ApplyResult;
     try {
       result = await this.options.dataPlane.apply(entries.map(([, e]) => e.config));
