@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startEcho, type EchoServer } from '@portway/echo';
 import { freePort, kubectlAvailable, startKubeEnvironment, startNatsServer, type KubeEnvironment, type NatsServer } from '@portway/testing';
+import { echoService, gatewayClass, route as echoRoute } from './hub/manifests.js';
 import { CliProcess, cliBuilt, isReady, sleep, waitFor } from './hub/processes.js';
 import { answeredBy, condition, httpGet, leaderView, startKubeController, type KubeCondition, type KubeControllerReplica } from './support/kube-hub.js';
 
@@ -18,11 +19,7 @@ const BACKEND = '127.0.98.11';
 const PORT = 18980;
 const skipReason = !cliBuilt ? ' (skipped: run npm run build first)' : !hasKubectl ? ' (skipped: kubectl is not installed)' : '';
 
-const manifests = (routePath: string) => `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: portway}
-spec: {controllerName: portway.dev/gateway-controller}
----
+const manifests = (routePath: string) => `${gatewayClass}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: default}
@@ -30,25 +27,8 @@ spec:
   gatewayClassName: portway
   listeners: [{name: http, port: ${PORT}, protocol: HTTP}]
 ---
-apiVersion: v1
-kind: Service
-metadata: {name: echo, namespace: default}
-spec: {ports: [{name: http, port: 80, targetPort: 3000}]}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: echo-1, namespace: default, labels: {kubernetes.io/service-name: echo}}
-addressType: IPv4
-ports: [{name: http, port: 3000}]
-endpoints: [{addresses: [${BACKEND}]}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: web, namespace: default}
-spec:
-  parentRefs: [{name: gw}]
-  rules: [{matches: [{path: {type: PathPrefix, value: ${routePath}}}], backendRefs: [{name: echo, port: 80}]}]
-`;
+${echoService([BACKEND])}---
+${echoRoute('web', 'gw', routePath)}`;
 
 describe.skipIf(!cliBuilt || !hasKubectl)(`a controller that loses the Lease stands by, and leads again later${skipReason}`, () => {
   let env: KubeEnvironment;

@@ -5,41 +5,27 @@
  * must keep serving.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEcho, type EchoServer } from '@portway/echo';
-import { waitFor as pollUntil } from '@portway/testing';
+import { echoService, gatewayClass, route as echoRoute } from './hub/manifests.js';
+import { cli, cliBuilt as built, root, waitFor } from './hub/processes.js';
+import { conditionsOf, type StatusBody } from './support/portway-run.js';
 
-const root = new URL('../../..', import.meta.url).pathname;
-const cli = join(root, 'apps/portway/dist/main.js');
 const GW = '127.0.81.1';
 const ADMIN = '127.0.81.254:19581';
 const BACKENDS = ['127.0.81.11', '127.0.81.12'];
-
-interface StatusBody {
-  objects: { kind: string; metadata: { name: string; namespace?: string; generation?: number }; status?: Record<string, unknown> }[];
-  errors: { file: string; kind?: string; name?: string; path?: string; message: string; line?: number }[];
-}
 
 async function status(): Promise<StatusBody> {
   const res = await fetch(`http://${ADMIN}/status`);
   return (await res.json()) as StatusBody;
 }
 
-const waitFor = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> => pollUntil(what, fn, timeoutMs, 50);
-
-type Cond = { type: string; status: string; reason: string };
-const conditionsOf = (o: StatusBody['objects'][number] | undefined): Cond[] =>
-  ((o?.status?.conditions as Cond[] | undefined) ?? (o?.status?.parents as { conditions: Cond[] }[] | undefined)?.[0]?.conditions ?? []);
 const find = (b: StatusBody, kind: string, name: string) => b.objects.find((o) => o.kind === kind && o.metadata.name === name);
 
-const base = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: portway}
-spec: {controllerName: portway.dev/gateway-controller}
----
+const base = `${gatewayClass}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: default}
@@ -47,29 +33,8 @@ spec:
   gatewayClassName: portway
   listeners: [{name: http, port: 18100, protocol: HTTP}]
 ---
-apiVersion: v1
-kind: Service
-metadata: {name: echo, namespace: default}
-spec: {ports: [{name: http, port: 80, targetPort: 3000}]}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: echo-1, namespace: default, labels: {kubernetes.io/service-name: echo}}
-addressType: IPv4
-ports: [{name: http, port: 3000}]
-endpoints: [{addresses: [${BACKENDS[0]}]}, {addresses: [${BACKENDS[1]}]}]
-`;
-const route = (name: string, path: string) => `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: ${name}, namespace: default}
-spec:
-  parentRefs: [{name: gw}]
-  rules:
-  - matches: [{path: {type: PathPrefix, value: ${path}}}]
-    backendRefs: [{name: echo, port: 80}]
-`;
-
-const built = existsSync(cli);
+${echoService(BACKENDS)}`;
+const route = (name: string, path: string) => echoRoute(name, 'gw', path);
 
 describe.skipIf(!built)('portway run (standalone, 2 worker processes)', () => {
   let dir: string;
