@@ -9,7 +9,7 @@
  */
 import type { AnyObject, ServiceImport } from '@portway/api';
 import type { Bus, Unsubscribe } from '@portway/bus';
-import { canonicalJson } from '@portway/ir';
+import { canonicalText } from '@portway/ir';
 import type { ResourceSource, SourceState } from '@portway/provider-file';
 import type { StatusUpdate } from '@portway/status';
 import type { Log } from '../log.js';
@@ -122,13 +122,17 @@ export class ClusterSetSource implements ResourceSource {
     });
     const added = [...this.view.slices, ...this.view.derivedImports] as AnyObject[];
     // Conditions carry ages in their messages: the objects and the set of exports decide a change.
-    const viewJson = canonicalJson({ added, exports: this.view.exports.map((e) => [e.cluster, e.namespace, e.name, e.stale, e.conditions.map((c) => `${c.type}/${c.status}/${c.reason}`)]) });
+    // Each object is serialized once: its text serves both the view's and the object's comparison
+    // (canonical JSON has no raw newline, so the joined text tells the same views apart).
+    const jsons = added.map((o) => canonicalText(o));
+    const exportsJson = canonicalText(this.view.exports.map((e) => [e.cluster, e.namespace, e.name, e.stale, e.conditions.map((c) => `${c.type}/${c.status}/${c.reason}`)]));
+    const viewJson = [...jsons, exportsJson].join('\n');
     if (!innerChanged && viewJson === this.lastViewJson) return;
     this.lastViewJson = viewJson;
     const memo = new Map<string, { json: string; object: AnyObject }>();
-    const objects = added.map((o) => {
+    const objects = added.map((o, i) => {
       const id = `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`;
-      const json = canonicalJson(o);
+      const json = jsons[i]!;
       const previous = this.memo.get(id);
       const object = previous && previous.json === json ? previous.object : o;
       memo.set(id, { json, object });
