@@ -212,7 +212,8 @@ const NO_MIRRORS: readonly CompiledMirror[] = Object.freeze([]);
  */
 export function compileRule(r: HttpRule, backends: ReadonlyMap<string, BackendRuntime>, ctx: CompileContext): CompiledRule {
   const filters = effectiveFilters(r.filters);
-  let requestModifier: HeaderModifier | null = null;
+  /** The last RequestHeaderModifier so far, compiled once (mirrors after it and the refs share it). */
+  let requestPlan: HeaderPlan | null = null;
   let responsePlan: HeaderPlan | null = null;
   let redirect: RedirectFilter | null = null;
   /** Host as the filters so far leave it: a URLRewrite's hostname, or null (headers decide). */
@@ -224,7 +225,7 @@ export function compileRule(r: HttpRule, backends: ReadonlyMap<string, BackendRu
   for (const f of filters) {
     switch (f.type) {
       case 'RequestHeaderModifier':
-        requestModifier = f.modifier;
+        requestPlan = HeaderPlan.compile([f.modifier]);
         if (touchesHost(f.modifier)) rewriteHost = null;
         break;
       case 'ResponseHeaderModifier':
@@ -248,7 +249,7 @@ export function compileRule(r: HttpRule, backends: ReadonlyMap<string, BackendRu
           mirrors.push({
             backend: b,
             percent: f.percent,
-            requestPlan: requestModifier !== null ? HeaderPlan.compile([requestModifier]) : null,
+            requestPlan,
             rewriteHost,
             rewritePath,
           });
@@ -257,7 +258,6 @@ export function compileRule(r: HttpRule, backends: ReadonlyMap<string, BackendRu
       }
     }
   }
-  const requestPlan = requestModifier !== null ? HeaderPlan.compile([requestModifier]) : null;
   const refs: CompiledBackendRef[] = r.backends.map((wb, index) => {
     const own = wb.filters ?? [];
     const ownRequest = own.flatMap((f) => (f.type === 'RequestHeaderModifier' ? [f.modifier] : []));
