@@ -48,10 +48,6 @@ export class ProgrammedTracker {
     for (const t of this.tracked.values()) if (t.cluster === cluster) t.actor.send({ type: 'AGENTS_CHANGED', agents: next });
   }
 
-  agentsOf(cluster: string): readonly string[] {
-    return this.agents.get(cluster) ?? [];
-  }
-
   private ensure(cluster: string, gateway: string): Tracked {
     const k = keyOf(cluster, gateway);
     let t = this.tracked.get(k);
