@@ -2,7 +2,8 @@
  * Summaries of V8 CPU profiles (`node --cpu-prof`): self and inclusive time per function, as
  * shares of all samples, with where each function lives (file:line, shortened to the repository).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 interface ProfileNode {
   id: number;
@@ -148,4 +149,11 @@ export function summarizeProfile(file: string, top = 40, windows?: readonly Prof
 /** Inclusive cost of every function whose file matches `filter` (e.g. "libs/proxy"), highest first. */
 export function inclusiveCosts(file: string, filter: (f: FunctionCost) => boolean, windows?: readonly ProfileWindow[]): FunctionCost[] {
   return summarizeProfile(file, Number.MAX_SAFE_INTEGER, windows).functions.filter(filter).sort((a, b) => b.totalPct - a.totalPct);
+}
+
+/** The profiles `node --cpu-prof --cpu-prof-dir <dir>` wrote in `dir` (every process writes one on exit); throws when there is none. */
+export function profilesIn(dir: string): string[] {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f));
+  if (files.length === 0) throw new Error(`no profile written in ${dir}`);
+  return files;
 }

@@ -7,13 +7,11 @@
  *
  *   node bench/dist/tools/profile-edit.js [--routes 10000] [--edits 5] [--workers 2] [--top 25]
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BACKEND, PORTWAY_PORT } from '../lib/addresses.js';
 import { intOption, parseBenchArgs } from '../lib/args.js';
-import { inclusiveCosts, summarizeProfile, type ProfileWindow } from '../lib/cpu-profile.js';
+import { inclusiveCosts, profilesIn, summarizeProfile, type ProfileWindow } from '../lib/cpu-profile.js';
 import { waitServed } from '../lib/fresh-get.js';
 import { answers200, getStatus } from '../lib/http-check.js';
 import { PORTWAY_MAIN, scratchDir } from '../lib/paths.js';
@@ -72,8 +70,7 @@ async function main(): Promise<void> {
   } finally {
     await backend.stop();
   }
-  const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profDir, f));
-  if (files.length === 0) throw new Error(`no profile written in ${profDir}`);
+  const files = profilesIn(profDir);
   const summaries = files.map((f) => ({ f, s: summarizeProfile(f, top, windows) })).sort((a, b) => b.s.busyMs - a.s.busyMs);
   printTable(
     `CPU during ${windows.length} edits (${Math.round(times.reduce((a, b) => a + b, 0))} ms of edits in all)`,

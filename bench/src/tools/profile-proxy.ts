@@ -6,10 +6,8 @@
  *
  *   node bench/dist/tools/profile-proxy.js [--duration 15] [--routes 100] [--top 40]
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { intOption, parseBenchArgs } from '../lib/args.js';
-import { summarizeProfile, inclusiveCosts } from '../lib/cpu-profile.js';
+import { inclusiveCosts, profilesIn, summarizeProfile } from '../lib/cpu-profile.js';
 import { answers200, getStatus } from '../lib/http-check.js';
 import { PORTWAY_MAIN, scratchDir } from '../lib/paths.js';
 import { startProcess, waitUntil } from '../lib/processes.js';
@@ -51,8 +49,7 @@ async function main(): Promise<void> {
     await backend.stop();
   }
   // The worker's profile is the busiest one (the primary mostly waits while wrk runs).
-  const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profDir, f));
-  if (files.length === 0) throw new Error(`no profile written in ${profDir}`);
+  const files = profilesIn(profDir);
   const worker = files.map((f) => ({ f, idle: summarizeProfile(f, 1).idlePct })).sort((a, b) => a.idle - b.idle)[0]!.f;
   const s = summarizeProfile(worker, top);
   console.log(`profile: ${worker} (${s.samples} samples, idle ${s.idlePct.toFixed(1)}%)`);
