@@ -50,8 +50,6 @@ export const STATUS_KINDS: ReadonlySet<string> = new Set([
   'GatewayClass', 'Gateway', 'ListenerSet', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'BackendTLSPolicy', 'XBackendTrafficPolicy', 'BackendPolicy',
 ]);
 
-export const watchedKind = (kind: string): WatchedKind | undefined => WATCHED_KINDS.find((k) => k.kind === kind);
-
 /** Route kinds (their status holds `parents`, shared with other controllers). */
 export const ROUTE_KINDS: ReadonlySet<string> = new Set(['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute']);
 
