@@ -68,7 +68,7 @@ addNatsOptions(
     .option('--history <n>', 'revisions kept per Gateway and cluster (portway diff/rollback)', int('--history', 10), 10)
     .option('--derive-service-imports', 'create ServiceImports from the clusters\' ServiceExports (where no MCS implementation runs); oldest export wins conflicts')
     .option('--endpoint-stale-ms <ms>', 'an endpoint report not refreshed for this long is stale: its endpoints are dropped', int('--endpoint-stale-ms', 100), 6_000)
-    .option('--debounce-ms <ms>', 'quiet time before a folder change is applied', int('--debounce-ms', 0), 50)
+    .option('--debounce-ms <ms>', 'quiet time before a change is applied (file provider: after the last folder event; kubernetes provider: after the first watch event of a batch)', int('--debounce-ms', 0), 50)
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info')),
   'default',
 ).action(async (o: import('./commands/controller.js').ControllerCommandOptions) => {

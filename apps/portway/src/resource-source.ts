@@ -20,6 +20,7 @@ export interface SourceOptions {
   provider: ProviderName;
   /** Folder of the file provider. */
   file?: string;
+  /** File provider: quiet time after the last folder event; kubernetes provider: batch window after the first watch event. */
   debounceMs: number;
   /** kubeconfig file of the kubernetes provider (default: in-cluster, then $KUBECONFIG / ~/.kube/config). */
   kubeconfig?: string;
@@ -118,7 +119,7 @@ export async function createResourceSource(o: SourceOptions, log: Logger): Promi
     throw new Error(`${o.kubeconfig ? `--kubeconfig ${o.kubeconfig}` : 'kubeconfig'}: ${(e as Error).message}`);
   }
   const k8sLog = log.child({ component: 'kubernetes' });
-  const inner = k8s.createKubernetesSource({ kubeConfig, controllerName: CONTROLLER_NAME, log: k8sLog });
+  const inner = k8s.createKubernetesSource({ kubeConfig, controllerName: CONTROLLER_NAME, log: k8sLog, batchMs: o.debounceMs });
   let source: ResourceSource = inner;
   let leadership: Leadership | undefined;
   if (o.leaderElect ?? true) {

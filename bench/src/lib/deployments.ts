@@ -42,7 +42,7 @@ export interface DeployOptions {
   /** Gateway address on loopback; its listener port comes from the Gateway object. */
   address: string;
   port: number;
-  /** File provider debounce. */
+  /** Quiet time of the provider (file: debounce; kubernetes: batch window), the same for both. */
   debounceMs?: number;
 }
 
@@ -121,7 +121,7 @@ export async function deploy(kind: DeploymentKind, o: DeployOptions): Promise<De
       await client.put(o.base);
       put = (objs) => client.put(objs);
       remove = (objs) => client.remove(objs);
-      controllerArgs = ['--provider', 'kubernetes', '--kubeconfig', api.writeKubeconfig()];
+      controllerArgs = ['--provider', 'kubernetes', '--kubeconfig', api.writeKubeconfig(), '--debounce-ms', String(o.debounceMs ?? 5)];
     }
     const controller = startProcess('portway controller', process.execPath, [
       PORTWAY_MAIN, 'controller', ...controllerArgs, '--nats', natsUrl, '--admin', `127.0.0.1:${await freePort()}`, '--log-level', 'warn',
