@@ -429,6 +429,8 @@ export class Controller {
       addressProblems: this.addressProblems,
       programmed: hub ? this.tracker.snapshot(accepted) : this.tracker.snapshot(),
       previous: this.statusStore.previous(),
+      // The store holds what the preparer returned last (updateStatus always stores it).
+      previousIsLastOutput: true,
       now: this.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     });
     const extra = this.options.extraStatus?.() ?? [];

@@ -18,15 +18,15 @@ export interface ObjectWithStatus {
  * writes.
  *
  * Cost: a status prepared earlier and handed over again as the same object (the status preparer
- * reuses those of unchanged routes) costs a map lookup — its key is remembered per update object
- * and it is not hashed again — so a build after a small edit costs what changed, not the table.
+ * reuses those of unchanged routes) costs one lookup by the update object — no key is built and
+ * nothing is hashed again —, so a build after a small edit costs what changed, not the table.
  */
 export class StatusStore {
   private readonly statuses = new Map<string, Record<string, unknown>>();
-  /** Content hash of each status (sha256 of its canonical JSON), and the `replace` call that last saw its key. */
-  private readonly entries = new Map<string, { hash: string; seen: number }>();
-  /** Key of each update object seen (updates reused as they are keep theirs). */
-  private readonly keys = new WeakMap<StatusUpdate, string>();
+  /** What is known of each key's status: its content hash and the `replace` call that last saw it. */
+  private readonly entries = new Map<string, Entry>();
+  /** The entry each update object was stored as (updates reused as they are find theirs in one lookup). */
+  private readonly stored = new WeakMap<StatusUpdate, Entry>();
   private round = 0;
   private objects: readonly AnyObject[] = [];
   private writes = 0;
@@ -47,27 +47,35 @@ export class StatusStore {
     const changed: StatusUpdate[] = [];
     let seen = 0;
     for (const u of updates) {
-      let k = this.keys.get(u);
-      if (k === undefined) this.keys.set(u, (k = statusKey(u.kind, u.namespace, u.name)));
-      const entry = this.entries.get(k);
+      // A status prepared earlier and handed over again as the same object: unchanged, one lookup.
+      const known = this.stored.get(u);
+      if (known !== undefined && known.live && known.status === u.status) {
+        if (known.seen !== round) seen++;
+        known.seen = round;
+        continue;
+      }
+      const k = statusKey(u.kind, u.namespace, u.name);
+      let entry = this.entries.get(k);
       if (entry !== undefined && entry.seen !== round) seen++;
-      // A status prepared earlier and reused as is (same object) has the same hash.
-      if (entry !== undefined && this.statuses.get(k) === u.status) {
+      if (entry !== undefined && entry.status === u.status) {
         entry.seen = round;
+        this.stored.set(u, entry);
         continue;
       }
       // The digest of its canonical JSON, not the text itself: one short string per object kept.
       const h = contentHash(u.status);
       this.statuses.set(k, u.status);
       if (entry === undefined) {
-        this.entries.set(k, { hash: h, seen: round });
+        this.entries.set(k, (entry = { key: k, hash: h, seen: round, status: u.status, live: true }));
         seen++;
         changed.push(u);
       } else {
         entry.seen = round;
+        entry.status = u.status;
         if (entry.hash !== h) changed.push(u);
         entry.hash = h;
       }
+      this.stored.set(u, entry);
     }
     const removed: string[] = [];
     // Every key was seen this round unless some object lost its status.
@@ -75,6 +83,7 @@ export class StatusStore {
       for (const [k, e] of this.entries) {
         if (e.seen === round) continue;
         removed.push(k);
+        e.live = false;
         this.entries.delete(k);
         this.statuses.delete(k);
       }
@@ -113,4 +122,17 @@ export class StatusStore {
   statusOf(kind: string, namespace: string | undefined, name: string): Record<string, unknown> | undefined {
     return this.statuses.get(statusKey(kind, namespace, name));
   }
+}
+
+/** What the store knows of one key's status. */
+interface Entry {
+  readonly key: string;
+  /** sha256 of the status's canonical JSON. */
+  hash: string;
+  /** The `replace` call that last saw the key. */
+  seen: number;
+  /** The status object stored (the same object as `statuses` holds). */
+  status: Record<string, unknown>;
+  /** False once the key lost its status (an update object remembered for it no longer counts). */
+  live: boolean;
 }

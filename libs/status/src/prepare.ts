@@ -29,6 +29,14 @@ export interface PrepareStatusInput {
   previous: Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>;
   /** RFC 3339 time used for conditions whose status changed. */
   now: string;
+  /**
+   * True when `previous` holds, for routes, exactly the statuses a {@link StatusPreparer}'s last
+   * call returned (as a status store that stored them does). The preparer then trusts its own
+   * memory instead of looking each route up in `previous`, and a call with the same graph as the
+   * last one (a new data-plane outcome, no change of the objects) returns the route statuses of
+   * the last call without visiting the routes. Ignored by `prepareStatus`.
+   */
+  previousIsLastOutput?: boolean;
 }
 
 /** The status Portway wants an object to have. */
@@ -51,10 +59,11 @@ export function prepareStatus(input: PrepareStatusInput): StatusUpdate[] {
   return new StatusPreparer().prepare(input);
 }
 
-/** A route's status as prepared last time (and its key). */
+/** A route's status as prepared last time (and its key), and the last walk of the routes that returned it. */
 interface RouteMemo {
   readonly key: string;
   readonly update: StatusUpdate;
+  walk: number;
 }
 
 /**
@@ -62,23 +71,40 @@ interface RouteMemo {
  * (a `GraphBuilder` keeps the nodes of unchanged routes) while its current status is the one
  * prepared last time: then nothing in it can differ (conditions, generation and transition
  * times are the same). The result equals `prepareStatus`'s; reused statuses are the same objects,
- * which lets a status store skip comparing them.
+ * which lets a status store skip comparing them. With `previousIsLastOutput`, a call after an
+ * edit costs a lookup per route, and a call with the same graph (an agent's ack) none.
  */
 export class StatusPreparer {
   private readonly routes = new WeakMap<RouteNode, RouteMemo>();
+  /** Walks of the routes so far (calls with the graph of the call before them reuse its walk). */
+  private walks = 0;
+  /** The last call's graph and its route statuses, in order. */
+  private last: { graph: Graph; routes: StatusUpdate[] } | undefined;
 
   prepare(input: PrepareStatusInput): StatusUpdate[] {
     const out = prepareNonRoutes(input);
+    const own = input.previousIsLastOutput === true;
+    // Same objects, and previous holds what the last call returned: route statuses cannot differ.
+    if (own && this.last?.graph === input.graph) {
+      for (const u of this.last.routes) out.push(u);
+      return out;
+    }
+    const walk = ++this.walks;
+    const routes: StatusUpdate[] = [];
     for (const r of input.graph.routes) {
       const memo = this.routes.get(r);
-      if (memo !== undefined && previousByKey(input.previous, memo.key) === memo.update.status) {
-        out.push(memo.update);
+      // The memo holds what previous holds: the last call returned it and previous is that output, or previous says so.
+      if (memo !== undefined && (own ? memo.walk === walk - 1 : previousByKey(input.previous, memo.key) === memo.update.status)) {
+        memo.walk = walk;
+        routes.push(memo.update);
         continue;
       }
       const update = routeStatus(input, r);
-      this.routes.set(r, { key: statusKey(r.kind, r.source.metadata.namespace, r.source.metadata.name), update });
-      out.push(update);
+      this.routes.set(r, { key: statusKey(r.kind, r.source.metadata.namespace, r.source.metadata.name), update, walk });
+      routes.push(update);
     }
+    this.last = { graph: input.graph, routes };
+    for (const u of routes) out.push(u);
     return out;
   }
 }

@@ -3,7 +3,8 @@
  * build) must give exactly what a fresh buildGraph + translate gives, for every golden case and
  * after every object of it is removed, put back, or replaced by an equal copy; and it must reuse
  * what did not change. Status prepared build after build (StatusPreparer) equals a fresh
- * preparation too.
+ * preparation too, also when it is told that `previous` is its own last output (as the
+ * controller tells it) and when it is called again with the same graph.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,6 +43,7 @@ describe('incremental graph and translation', () => {
       const builder = new GraphBuilder(options);
       const translator = new Translator();
       const preparer = new StatusPreparer();
+      const ownPreparer = new StatusPreparer();
       let statuses = new Map<string, unknown>();
       const step = (s: Snapshot) => {
         const graph = builder.build(s);
@@ -53,6 +55,14 @@ describe('incremental graph and translation', () => {
         const input: PrepareStatusInput = { graph, controllerName: options.controllerName, supportedFeatures: [], addresses: {}, addressProblems: {}, programmed: {}, previous: statuses, now: '2026-01-01T00:00:00Z' };
         const updates = preparer.prepare(input);
         expect(updates).toEqual(prepareStatus({ ...input, previous: Object.fromEntries(statuses) }));
+        // As the controller runs it: previous is what the preparer returned last time.
+        const own = ownPreparer.prepare({ ...input, previousIsLastOutput: true });
+        expect(own).toEqual(updates);
+        // The same graph again (an agent's ack, later): the very same route statuses, still equal.
+        const stored = new Map(own.map((u) => [statusKey(u.kind, u.namespace, u.name), u.status]));
+        const repeat = ownPreparer.prepare({ ...input, previous: stored, previousIsLastOutput: true, now: '2026-01-01T00:00:09Z' });
+        expect(repeat).toEqual(updates);
+        repeat.filter((u) => u.kind.endsWith('Route')).forEach((u) => expect(own).toContain(u));
         statuses = new Map(updates.map((u) => [statusKey(u.kind, u.namespace, u.name), u.status]));
         return { graph, configs, updates };
       };
