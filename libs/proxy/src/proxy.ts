@@ -43,6 +43,8 @@ export class Proxy {
   private readonly l4: L4Context;
   /** Last accepted compiled config per gateway key. */
   private readonly accepted = new Map<string, CompiledGateway>();
+  /** The frozen IR each compiled config was made from: the same config again is not compiled again. */
+  private readonly sources = new WeakMap<CompiledGateway, GatewayConfig>();
   private readonly sockets = new Map<string, AnySocket>();
   private readonly draining = new Set<Promise<void>>();
   /** UDP sockets draining: still bound (their flows finish), taken back if a config wants them again. */
@@ -118,12 +120,13 @@ export class Proxy {
       seen.add(key);
       const result: GatewayApplyResult = { ok: false, listenersBound: [], errors: [] };
       results[key] = result;
-      const compiled = this.compile(config, result.errors);
+      const previous = this.accepted.get(key);
+      // The very config accepted last time (frozen, hence unchanged): validated and compiled then.
+      const compiled = previous !== undefined && Object.isFrozen(config) && this.sources.get(previous) === config ? previous : this.compile(config, result.errors);
       if (compiled !== null) {
         result.ok = true;
         desired.push(compiled);
       } else {
-        const previous = this.accepted.get(key);
         if (previous !== undefined) desired.push(previous);
         this.log('warn', 'gateway config refused', { gateway: key, errors: result.errors });
       }
@@ -226,7 +229,9 @@ export class Proxy {
       return null;
     }
     try {
-      return compileGateway(config, { registry: this.registry, defaultAddress: this.defaultAddress, sessionSecret: this.sessionSecret, health: this.health });
+      const compiled = compileGateway(config, { registry: this.registry, defaultAddress: this.defaultAddress, sessionSecret: this.sessionSecret, health: this.health });
+      if (Object.isFrozen(config)) this.sources.set(compiled, config);
+      return compiled;
     } catch (err) {
       if (err instanceof CompileError) {
         errors.push({ ...(err.listener !== undefined ? { listener: err.listener } : {}), reason: err.reason, message: err.message });

@@ -17,7 +17,7 @@ import { HostTable } from '../routing/host-table.js';
 import { compileRouter } from '../routing/router.js';
 import type { UpstreamRegistry } from '../upstream/upstream.js';
 import { compileTcpListener, compileTlsListener, compileUdpListener, type UdpListenerIr } from './compile-l4.js';
-import { compileMemoFor, type CompileMemo } from './compile-memo.js';
+import { compileMemoFor, type CompileMemo, type HttpListenerIr } from './compile-memo.js';
 import type {
   CompiledBackendRef,
   CompiledGateway,
@@ -61,6 +61,8 @@ export function compileGateway(config: GatewayConfig, ctx: CompileContext): Comp
   const memo = compileMemoFor(ctx.registry, `${config.gateway.namespace}/${config.gateway.name}`);
   memo.begin();
   for (const [id, b] of Object.entries(config.backends)) backends.set(id, memo.runtime(b, config.cluster, () => new BackendRuntime(b, ctx.registry, backendCtx)));
+  // Before any listener: whether the previous compile's listeners can be reused depends on it.
+  memo.backendsReady(backends);
   const upstreamKeys = new Set<string>();
   for (const b of backends.values()) for (const u of b.ready) upstreamKeys.add(u.key);
 
@@ -158,23 +160,62 @@ function compileTcpPort(
   };
 }
 
-function compileListener(
-  l: Extract<Listener, { protocol: 'HTTP' | 'HTTPS' }>,
-  port: number,
-  backends: ReadonlyMap<string, BackendRuntime>,
-  ctx: CompileContext,
-  memo: CompileMemo,
-): CompiledListener {
-  const vhosts = new HostTable<CompiledVirtualHost>();
-  for (const vh of l.virtualHosts) vhosts.add(vh.hostname, memo.virtualHost(vh, backends, () => compileVirtualHost(vh, backends, ctx)));
-  return {
-    name: l.name,
-    hostname: l.hostname,
-    port,
-    protocol: l.protocol,
-    vhosts,
-    tls: l.protocol === 'HTTPS' ? compileListenerTls(l.name, l.tls) : null,
-  };
+/**
+ * An HTTP(S) listener. With the previous accepted compile of the same listener as a base (same
+ * backend runtimes: see `CompileMemo.listenerBefore`), the listener is reused whole when its IR is
+ * the same object; otherwise the virtual hosts at positions whose IR is the same object keep their
+ * compiled form, and when the hostnames are those of the base at every position the host table is
+ * the base's with the changed entries replaced. Anything else is compiled as if new (still
+ * through the memo of frozen virtual hosts).
+ */
+function compileListener(l: HttpListenerIr, port: number, backends: ReadonlyMap<string, BackendRuntime>, ctx: CompileContext, memo: CompileMemo): CompiledListener {
+  const base = memo.listenerBefore(l, port);
+  if (base !== undefined && base.ir === l) {
+    memo.rememberListener(base, true);
+    return base.compiled;
+  }
+  const irHosts = l.virtualHosts;
+  const before = base?.ir.virtualHosts;
+  const compiled: CompiledVirtualHost[] = new Array(irHosts.length);
+  /** Positions whose virtual host is not the base's object. */
+  const changed: number[] = [];
+  for (let i = 0; i < irHosts.length; i++) {
+    const vh = irHosts[i]!;
+    if (before !== undefined && before[i] === vh) {
+      compiled[i] = memo.reusedVirtualHost(base!.vhosts[i]!);
+    } else {
+      changed.push(i);
+      compiled[i] = memo.virtualHost(vh, backends, () => compileVirtualHost(vh, backends, ctx));
+    }
+  }
+  let vhosts: HostTable<CompiledVirtualHost>;
+  let winners: ReadonlyMap<string, number>;
+  if (base !== undefined && before!.length === irHosts.length && changed.every((i) => before![i]!.hostname === irHosts[i]!.hostname)) {
+    // Same hostnames at the same positions: the same entries win; replace those that changed.
+    winners = base.winners;
+    const entries: [string, CompiledVirtualHost][] = [];
+    for (const i of changed) {
+      const slot = HostTable.slotOf(irHosts[i]!.hostname);
+      if (winners.get(slot) === i) entries.push([slot, compiled[i]!]);
+    }
+    vhosts = base.compiled.vhosts.withEntries(entries);
+    memo.stats.patchedHostTables++;
+  } else {
+    vhosts = new HostTable<CompiledVirtualHost>();
+    const first = new Map<string, number>();
+    for (let i = 0; i < irHosts.length; i++) {
+      const hostname = irHosts[i]!.hostname;
+      vhosts.add(hostname, compiled[i]!);
+      const slot = HostTable.slotOf(hostname);
+      if (!first.has(slot)) first.set(slot, i);
+    }
+    winners = first;
+  }
+  // The certificates' secure contexts are kept while the listener's TLS IR is the same frozen object.
+  const tls = l.protocol !== 'HTTPS' ? null : base?.ir.protocol === 'HTTPS' && base.ir.tls === l.tls && Object.isFrozen(l.tls) ? base.compiled.tls : compileListenerTls(l.name, l.tls);
+  const listener: CompiledListener = { name: l.name, hostname: l.hostname, port, protocol: l.protocol, vhosts, tls };
+  memo.rememberListener({ ir: l, port, compiled: listener, vhosts: compiled, winners }, false);
+  return listener;
 }
 
 function compileVirtualHost(vh: VirtualHost, backends: ReadonlyMap<string, BackendRuntime>, ctx: CompileContext): CompiledVirtualHost {

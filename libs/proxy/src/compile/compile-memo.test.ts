@@ -81,4 +81,76 @@ describe('compile memo', () => {
     expect(compileMemoFor(c.registry, 'infra/edge').stats).toMatchObject({ reusedVirtualHosts: 3, reusedBackends: 3 });
     expect(vhostOf(b, 'host-2.example.com')).toBe(vhostOf(a, 'host-2.example.com'));
   });
+
+  it('reuses a listener whose IR is the same object, and patches the host table of one edited at a few positions', () => {
+    const c = ctx();
+    const hosts = Array.from({ length: 8 }, (_, h) => deepFreeze(vhost(h)));
+    const v1 = deepFreeze(config(hosts));
+    const a = compileGateway(v1, c);
+    const memo = compileMemoFor(c.registry, 'infra/edge');
+
+    // A new generation with the very same listener and backends: the compiled listener is the same.
+    const v2 = deepFreeze({ ...v1, gateway: { ...v1.gateway, generation: 2 } });
+    const b = compileGateway(v2, c);
+    expect(b.ports[0]!.listeners[0]).toBe(a.ports[0]!.listeners[0]);
+    expect(memo.stats).toMatchObject({ listeners: 1, reusedListeners: 1, virtualHosts: 8, reusedVirtualHosts: 8 });
+
+    // Host 3 edited: the others keep their compiled objects, host 3 serves its new route.
+    const v3 = deepFreeze({ ...config(hosts.map((v, h) => (h === 3 ? vhost(3, '/edited') : v))), backends: v1.backends });
+    const d = compileGateway(v3, c);
+    expect(memo.stats).toMatchObject({ reusedListeners: 0, patchedHostTables: 1, virtualHosts: 8, reusedVirtualHosts: 7 });
+    const host3 = vhostOf(d, 'host-3.example.com');
+    expect(host3).not.toBe(vhostOf(a, 'host-3.example.com'));
+    expect(host3.router.match('GET', '/edited/x', null, { rawHeaders: [] })?.rule.id).toBe('HTTPRoute/ns/r3/0');
+    expect(host3.router.match('GET', '/h3/x', null, { rawHeaders: [] })).toBeNull();
+    for (const h of [0, 1, 2, 4, 5, 6, 7]) expect(vhostOf(d, `host-${h}.example.com`)).toBe(vhostOf(a, `host-${h}.example.com`));
+    // The table that served before is left as it was (in-flight requests finish on it).
+    expect(vhostOf(a, 'host-3.example.com').router.match('GET', '/h3/x', null, { rawHeaders: [] })?.rule.id).toBe('HTTPRoute/ns/r3/0');
+    expect(a.ports[0]!.listeners[0]!.vhosts.lookup('host-3.example.com')).toBe(vhostOf(b, 'host-3.example.com'));
+  });
+
+  it('builds the host table anew when an edit changes hostnames, and keeps the first of repeated hostnames', () => {
+    const c = ctx();
+    const renamed = (h: number, hostname: string) => deepFreeze({ ...vhost(h, `/n${h}`), hostname });
+    // Hosts 1 and 2 share a hostname: host 1 serves it.
+    const hosts = [deepFreeze(vhost(0)), renamed(1, 'dup.example.com'), renamed(2, 'dup.example.com'), deepFreeze(vhost(3))];
+    const v1 = deepFreeze(config(hosts));
+    const a = compileGateway(v1, c);
+    const memo = compileMemoFor(c.registry, 'infra/edge');
+    const served = (gw: CompiledGateway, host: string, path: string) => vhostOf(gw, host).router.match('GET', path, null, { rawHeaders: [] })?.rule.id ?? null;
+    expect(served(a, 'dup.example.com', '/n1')).toBe('HTTPRoute/ns/r1/0');
+
+    // Editing the shadowed one changes nothing served; editing the first one does.
+    const b = compileGateway(deepFreeze({ ...config([hosts[0]!, hosts[1]!, renamed(2, 'dup.example.com'), hosts[3]!]), backends: v1.backends }), c);
+    expect(memo.stats.patchedHostTables).toBe(1);
+    expect(vhostOf(b, 'dup.example.com')).toBe(vhostOf(a, 'dup.example.com'));
+    const d = compileGateway(deepFreeze({ ...config([hosts[0]!, renamed(1, 'dup.example.com'), hosts[2]!, hosts[3]!].map((v, i) => (i === 1 ? deepFreeze({ ...vhost(1, '/m1'), hostname: 'dup.example.com' }) : v))), backends: v1.backends }), c);
+    expect(memo.stats.patchedHostTables).toBe(1);
+    expect(served(d, 'dup.example.com', '/m1')).toBe('HTTPRoute/ns/r1/0');
+    expect(served(d, 'dup.example.com', '/n1')).toBeNull();
+
+    // Host 3 renamed: a new table, in which the old name is gone and the new one served.
+    const e = compileGateway(deepFreeze({ ...config([hosts[0]!, hosts[1]!, hosts[2]!, renamed(3, 'moved.example.com')]), backends: v1.backends }), c);
+    expect(memo.stats.patchedHostTables).toBe(0);
+    expect(e.ports[0]!.listeners[0]!.vhosts.lookup('host-3.example.com')).toBeUndefined();
+    expect(served(e, 'moved.example.com', '/n3')).toBe('HTTPRoute/ns/r3/0');
+    expect(vhostOf(e, 'host-0.example.com')).toBe(vhostOf(a, 'host-0.example.com'));
+  });
+
+  it('does not reuse listeners across a change of backends, nor after a failed compile', () => {
+    const c = ctx();
+    const hosts = Array.from({ length: 4 }, (_, h) => deepFreeze(vhost(h)));
+    const v1 = deepFreeze(config(hosts));
+    const a = compileGateway(v1, c);
+    const memo = compileMemoFor(c.registry, 'infra/edge');
+    // svc-1 removed: the listener (same object) is not reused; host 1 refers to a missing backend.
+    const listener = v1.ports[0]!.listeners[0]!;
+    const broken = deepFreeze({ ...v1, backends: { 'svc-0': v1.backends['svc-0']!, 'svc-2': v1.backends['svc-2']! } });
+    expect(broken.ports[0]!.listeners[0]).toBe(listener);
+    expect(() => compileGateway(broken, c)).toThrow(/unknown backend "svc-1"/);
+    // The failed compile did not replace what the last good one remembered.
+    const b = compileGateway(deepFreeze({ ...v1, gateway: { ...v1.gateway, generation: 3 } }), c);
+    expect(memo.stats.reusedListeners).toBe(1);
+    expect(b.ports[0]!.listeners[0]).toBe(a.ports[0]!.listeners[0]);
+  });
 });

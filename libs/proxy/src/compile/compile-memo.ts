@@ -9,16 +9,41 @@
  *   stay in use and are not swept — and it keeps its round-robin position, retry budget and
  *   outlier state);
  * - virtual hosts: the compiled router of a frozen virtual host is reused when every backend it
- *   refers to has the same runtime as when it was compiled.
+ *   refers to has the same runtime as when it was compiled;
+ * - listeners: when every backend id has the same runtime as in the previous accepted compile, an
+ *   HTTP(S) listener that is the very same frozen object as then is reused whole, and one whose
+ *   virtual hosts differ at a few positions (same hostnames) gets the previous compiled virtual
+ *   hosts for the positions that did not change, without looking them up, and a copy of the
+ *   previous host table with only the changed entries replaced (see `ListenerMemo`). Compiling an
+ *   edit of one route then costs a pass of pointer comparisons over the listener's virtual hosts
+ *   plus the compile of the one that changed, not a lookup and a host-table insert per virtual host.
  *
  * Mutable IR is never remembered. The memo belongs to one gateway of one proxy (its upstream
  * registry), and only a compile that succeeded updates it: a refused config leaves what the
  * previous one remembered.
  */
-import type { Backend, Filter, VirtualHost } from '@portway/ir';
+import type { Backend, Filter, Listener, VirtualHost } from '@portway/ir';
 import type { BackendRuntime } from '../backends/backend-runtime.js';
 import type { UpstreamRegistry } from '../upstream/upstream.js';
-import type { CompiledVirtualHost } from './compiled-types.js';
+import type { CompiledListener, CompiledVirtualHost } from './compiled-types.js';
+
+/** An HTTP or HTTPS listener of the IR. */
+export type HttpListenerIr = Extract<Listener, { protocol: 'HTTP' | 'HTTPS' }>;
+
+/** What the previous accepted compile made of one HTTP(S) listener (see `CompileMemo.listenerBefore`). */
+export interface ListenerMemo {
+  /** The listener's IR (frozen). */
+  readonly ir: HttpListenerIr;
+  readonly port: number;
+  readonly compiled: CompiledListener;
+  /** The compiled virtual host of each of `ir.virtualHosts`, in the same order. */
+  readonly vhosts: readonly CompiledVirtualHost[];
+  /**
+   * For each host slot (`HostTable.slotOf`), the position of the virtual host the table serves
+   * for it (the first one). Valid for every list with the same hostnames at the same positions.
+   */
+  readonly winners: ReadonlyMap<string, number>;
+}
 
 interface CompiledEntry {
   readonly compiled: CompiledVirtualHost;
@@ -32,7 +57,14 @@ export interface CompileMemoStats {
   reusedVirtualHosts: number;
   backends: number;
   reusedBackends: number;
+  /** HTTP(S) listeners compiled, and those reused whole. */
+  listeners: number;
+  reusedListeners: number;
+  /** Host tables made by replacing the changed entries of the previous one (not built anew). */
+  patchedHostTables: number;
 }
+
+const NO_STATS: CompileMemoStats = { virtualHosts: 0, reusedVirtualHosts: 0, backends: 0, reusedBackends: 0, listeners: 0, reusedListeners: 0, patchedHostTables: 0 };
 
 export class CompileMemo {
   /** Runtimes of the last successful compile, by their frozen backend IR. */
@@ -40,12 +72,63 @@ export class CompileMemo {
   /** Runtimes of the compile under way. */
   private next = new Map<Backend, { readonly cluster: string; readonly runtime: BackendRuntime }>();
   private readonly vhosts = new WeakMap<VirtualHost, CompiledEntry>();
-  stats: CompileMemoStats = { virtualHosts: 0, reusedVirtualHosts: 0, backends: 0, reusedBackends: 0 };
+  /** Backend runtimes by id of the last successful compile. */
+  private backendsById: ReadonlyMap<string, BackendRuntime> = new Map();
+  /** Backend runtimes by id of the compile under way. */
+  private nextBackendsById: ReadonlyMap<string, BackendRuntime> = new Map();
+  /** HTTP(S) listeners of the last successful compile, by name. */
+  private listeners = new Map<string, ListenerMemo>();
+  /** Listeners of the compile under way. */
+  private nextListeners = new Map<string, ListenerMemo>();
+  /** The compile under way has the same backend runtimes by id as the last successful one. */
+  private sameBackends = false;
+  stats: CompileMemoStats = { ...NO_STATS };
 
   /** Starts a compile. */
   begin(): void {
     this.next = new Map();
-    this.stats = { virtualHosts: 0, reusedVirtualHosts: 0, backends: 0, reusedBackends: 0 };
+    this.nextListeners = new Map();
+    this.sameBackends = false;
+    this.stats = { ...NO_STATS };
+  }
+
+  /**
+   * The backend runtimes by id of the compile under way, once all are made (before any listener
+   * is compiled): when they are those of the last successful compile, its listeners may be reused.
+   */
+  backendsReady(backends: ReadonlyMap<string, BackendRuntime>): void {
+    this.sameBackends = sameEntries(backends, this.backendsById);
+    this.nextBackendsById = backends;
+  }
+
+  /**
+   * The previous accepted compile of listener `name` when it can serve as a base for this one:
+   * same backend runtimes by id, same port and protocol, and frozen IR. Its compiled virtual host
+   * at a position whose IR is the same object as before may then be used as it is.
+   */
+  listenerBefore(ir: HttpListenerIr, port: number): ListenerMemo | undefined {
+    this.stats.listeners++;
+    if (!this.sameBackends || !Object.isFrozen(ir)) return undefined;
+    const previous = this.listeners.get(ir.name);
+    if (previous === undefined || previous.port !== port || previous.ir.protocol !== ir.protocol) return undefined;
+    return previous;
+  }
+
+  /** Keeps `entry` for the next compile (if this one succeeds); `reused`: the listener was reused whole. */
+  rememberListener(entry: ListenerMemo, reused: boolean): void {
+    if (reused) {
+      this.stats.reusedListeners++;
+      this.stats.virtualHosts += entry.vhosts.length;
+      this.stats.reusedVirtualHosts += entry.vhosts.length;
+    }
+    if (Object.isFrozen(entry.ir)) this.nextListeners.set(entry.ir.name, entry);
+  }
+
+  /** A compiled virtual host taken from the previous compile of its listener (same IR object, same runtimes). */
+  reusedVirtualHost(compiled: CompiledVirtualHost): CompiledVirtualHost {
+    this.stats.virtualHosts++;
+    this.stats.reusedVirtualHosts++;
+    return compiled;
   }
 
   /** The runtime of backend `ir`: the previous compile's when `ir` is the same frozen object (same cluster), else `build()`. */
@@ -82,7 +165,16 @@ export class CompileMemo {
   commit(): void {
     this.runtimes = this.next;
     this.next = new Map();
+    this.listeners = this.nextListeners;
+    this.nextListeners = new Map();
+    this.backendsById = this.nextBackendsById;
   }
+}
+
+function sameEntries<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
 }
 
 /** Every backend id a virtual host's rules refer to (backendRefs, and mirrors in rule and backendRef filters). */

@@ -5,28 +5,54 @@
  * Lookups are Map hits, one per label of the requested name at most.
  */
 export class HostTable<T> {
-  private readonly exact = new Map<string, T>();
+  private exact = new Map<string, T>();
   /** Keyed by the suffix including its leading dot: "*.example.com" → ".example.com". */
-  private readonly wildcard = new Map<string, T>();
+  private wildcard = new Map<string, T>();
   private any: T | undefined;
   private hasWildcards = false;
+
+  /**
+   * The slot a hostname is stored under: two hostnames with the same slot are the same entry
+   * (the first added wins). "*" for any host (`undefined`, "" or "*"), else the name lower-cased.
+   */
+  static slotOf(hostname: string | undefined): string {
+    return hostname === undefined || hostname === '*' || hostname === '' ? '*' : hostname.toLowerCase();
+  }
 
   /**
    * Adds an entry; `hostname` is an exact name, "*.suffix", or "*" / undefined for any host.
    * The first entry added for a given name wins (the IR lists the most specific first).
    */
   add(hostname: string | undefined, value: T): void {
-    if (hostname === undefined || hostname === '*' || hostname === '') {
-      if (this.any === undefined) this.any = value;
+    this.put(HostTable.slotOf(hostname), value, false);
+  }
+
+  /**
+   * A new table with the same entries as this one, except that each given slot (see `slotOf`)
+   * holds the given value. This table is left as it is (it may be serving requests), and the
+   * copy costs a native copy of the maps rather than one `add` per entry.
+   */
+  withEntries(entries: Iterable<readonly [slot: string, value: T]>): HostTable<T> {
+    const copy = new HostTable<T>();
+    copy.exact = new Map(this.exact);
+    copy.wildcard = new Map(this.wildcard);
+    copy.any = this.any;
+    copy.hasWildcards = this.hasWildcards;
+    for (const [slot, value] of entries) copy.put(slot, value, true);
+    return copy;
+  }
+
+  private put(slot: string, value: T, replace: boolean): void {
+    if (slot === '*') {
+      if (replace || this.any === undefined) this.any = value;
       return;
     }
-    const name = hostname.toLowerCase();
-    if (name.startsWith('*.')) {
-      const suffix = name.slice(1);
-      if (!this.wildcard.has(suffix)) this.wildcard.set(suffix, value);
+    if (slot.startsWith('*.')) {
+      const suffix = slot.slice(1);
+      if (replace || !this.wildcard.has(suffix)) this.wildcard.set(suffix, value);
       this.hasWildcards = true;
-    } else if (!this.exact.has(name)) {
-      this.exact.set(name, value);
+    } else if (replace || !this.exact.has(slot)) {
+      this.exact.set(slot, value);
     }
   }
 

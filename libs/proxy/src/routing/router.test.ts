@@ -158,6 +158,23 @@ describe('HostTable', () => {
     expect(new HostTable<string>().lookup('x')).toBeUndefined();
   });
 
+  it('copies itself with some slots replaced, leaving the original as it was', () => {
+    const t = new HostTable<string>();
+    t.add('a.example.com', 'a');
+    t.add('*.example.com', 'wild');
+    t.add('B.example.com', 'b');
+    t.add('b.example.com', 'b-second');
+    const u = t.withEntries([
+      [HostTable.slotOf('B.EXAMPLE.com'), 'b2'],
+      [HostTable.slotOf('*.example.com'), 'wild2'],
+      [HostTable.slotOf(undefined), 'any2'],
+    ]);
+    expect([u.lookup('a.example.com'), u.lookup('b.example.com'), u.lookup('x.example.com'), u.lookup('other.org')]).toEqual(['a', 'b2', 'wild2', 'any2']);
+    expect([t.lookup('a.example.com'), t.lookup('b.example.com'), t.lookup('x.example.com'), t.lookup('other.org')]).toEqual(['a', 'b', 'wild', undefined]);
+    // Same order of entries as a table built with the new values.
+    expect(u.values()).toEqual(['a', 'b2', 'wild2', 'any2']);
+  });
+
   it('parses Host values', () => {
     expect(hostWithoutPort('Example.COM:8080')).toBe('example.com');
     expect(hostWithoutPort('example.com.')).toBe('example.com');
