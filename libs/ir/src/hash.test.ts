@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, contentHash } from './hash.js';
+import { canonicalJson, canonicalText, contentHash } from './hash.js';
 
 describe('contentHash', () => {
   it('does not depend on key order, and changes with content', () => {
@@ -8,5 +8,30 @@ describe('contentHash', () => {
     expect(contentHash({ a: 1 })).not.toBe(contentHash({ a: 2 }));
     expect(contentHash([1, 2])).not.toBe(contentHash([2, 1]));
     expect(contentHash({})).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+});
+
+describe('canonicalText', () => {
+  it('is the text of canonicalJson, whether or not the value is in canonical order already', () => {
+    const inherited = Object.create({ z: 1 }) as Record<string, unknown>;
+    inherited.a = 1;
+    const values: unknown[] = [
+      { a: 1, b: { c: [1, { d: 2, e: 'x' }], f: null } },
+      { b: 1, a: 2 },
+      { '10': 'ten', '9': 'nine', a: 1 },
+      { '1': 'one', '2': 'two' },
+      { a: undefined, b: () => 1, c: [undefined, () => 1], d: NaN },
+      { when: new Date(0), buf: { toJSON: () => ({ y: 1, x: 2 }) } },
+      inherited,
+      [{ b: 1, a: 1 }, 'é', '\u2028', { '': 0, ' ': 1 }],
+      'text',
+      42,
+      null,
+      undefined,
+    ];
+    for (const v of values) expect(canonicalText(v)).toBe(canonicalJson(v) ?? 'null');
+    // A value decoded from canonical text gives the same text back.
+    const decoded = JSON.parse(canonicalJson({ z: { y: [3, { b: 1, a: 2 }] }, a: 'x' })) as unknown;
+    expect(canonicalText(decoded)).toBe('{"a":"x","z":{"y":[3,{"a":2,"b":1}]}}');
   });
 });

@@ -19,7 +19,31 @@ export function canonicalJson(value: unknown): string {
  * JSON.stringify, instead of a replacer called for every value.
  */
 export function canonicalText(value: unknown): string {
-  return JSON.stringify(sortedCopy(value)) ?? 'null';
+  // Values decoded from canonical text (shards, bus entries) are in canonical order already:
+  // then JSON.stringify gives the canonical text as it is, without building a sorted copy.
+  return JSON.stringify(inCanonicalOrder(value) ? value : sortedCopy(value)) ?? 'null';
+}
+
+/**
+ * Whether JSON.stringify of `v` is already its canonical text: every object's own enumerable
+ * keys come, in the order JSON.stringify takes them (that of for...in), in strictly increasing
+ * order, no object has inherited enumerable keys, and nothing has a toJSON. Any doubt says no
+ * (then `sortedCopy` decides), so the answer never changes the text, only how it is made.
+ */
+function inCanonicalOrder(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return true;
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!inCanonicalOrder(v[i])) return false;
+    return true;
+  }
+  let previous: string | undefined;
+  for (const k in v) {
+    if (!Object.hasOwn(v, k) || (previous !== undefined && !(previous < k))) return false;
+    previous = k;
+    if (!inCanonicalOrder((v as Record<string, unknown>)[k])) return false;
+  }
+  return true;
 }
 
 function sortedCopy(v: unknown): unknown {
