@@ -34,6 +34,14 @@ function sharing(previous: GatewayConfig, fresh: GatewayConfig): GatewayConfig {
   return deepFreeze(fresh);
 }
 
+/** `sharing` for configs of several listeners: every virtual host of `previous` with the same content is taken from it. */
+function sharing2(previous: GatewayConfig, fresh: GatewayConfig): GatewayConfig {
+  const all = previous.ports.flatMap((p) => p.listeners.flatMap((l) => (l as { virtualHosts: VirtualHost[] }).virtualHosts));
+  const old = new Map(all.map((v) => [JSON.stringify(v), v]));
+  for (const p of fresh.ports) for (const l of p.listeners as { virtualHosts: VirtualHost[] }[]) l.virtualHosts = l.virtualHosts.map((v) => old.get(JSON.stringify(v)) ?? v);
+  return deepFreeze(fresh);
+}
+
 /** What crosses the IPC channel: JSON. */
 const overIpc = (m: ShardedApply): ShardedApply => JSON.parse(JSON.stringify(m)) as ShardedApply;
 
@@ -66,8 +74,12 @@ describe('worker shards', () => {
       expect(vhostsOf(c!)[123]!.matches[0]!.path.value).toBe('/r0-edited');
       // Unchanged virtual hosts are the objects the worker already had (what it compiled is reused).
       expect(vhostsOf(c!)[0]).toBe(vhostsOf(got1[i]![0]!)[0]);
+      // So are the unchanged neighbours of the edited one, decoded again from the shard that changed.
+      const kept = vhostsOf(c!).filter((v, h) => v === vhostsOf(got1[i]![0]!)[h]).length;
+      expect(kept).toBe(399);
       // The backends table is the same object too (what was remembered about it still holds).
       expect(c!.backends).toBe(got1[i]![0]!.backends);
+      expect(c!.ports[0]!.listeners[0]).not.toBe(got1[i]![0]!.ports[0]!.listeners[0]);
     }
     // The cache holds exactly the shards of the current manifests.
     expect(inboxes[0]!.size).toBe(new Set(second[0]!.manifests[0]!.shards).size);
@@ -87,6 +99,41 @@ describe('worker shards', () => {
     const m = outbox.messageFor(1, both);
     const inbox = new ShardInbox();
     expect(() => inbox.receive(m)).not.toThrow();
+  });
+
+  it('keeps the listeners, ports and config objects whose parts did not change', () => {
+    const outbox = new ShardOutbox();
+    const inbox = new ShardInbox();
+    // Two listeners on two ports: an edit of one leaves the other's objects as they were.
+    const twoListeners = (edited: number): GatewayConfig => {
+      const c = config(60, 'edge', edited);
+      const vhosts = vhostsOf(c);
+      return {
+        ...c,
+        ports: [
+          { port: 80, listeners: [{ name: 'infra/edge/a', protocol: 'HTTP', virtualHosts: vhosts.slice(0, 30) }] },
+          { port: 81, listeners: [{ name: 'infra/edge/b', protocol: 'HTTP', virtualHosts: vhosts.slice(30) }] },
+        ],
+      };
+    };
+    const v1 = deepFreeze(twoListeners(-1));
+    const [c1] = inbox.receive(overIpc(outbox.messageFor(1, outbox.prepare([v1], [1]))));
+    const v2 = sharing2(v1, twoListeners(40));
+    const [c2] = inbox.receive(overIpc(outbox.messageFor(1, outbox.prepare([v2], [1]))));
+    expect(c2).toEqual(v2);
+    expect(configHash(c2!)).toBe(configHash(v2));
+    expect(c2!.ports[0]).toBe(c1!.ports[0]);
+    expect(c2!.ports[1]).not.toBe(c1!.ports[1]);
+    expect(c2!.ports[1]!.listeners[0]).not.toBe(c1!.ports[1]!.listeners[0]);
+    expect(Object.isFrozen(c2!.ports[1]!.listeners[0])).toBe(true);
+    // The same manifest again: the same config object.
+    const [c3] = inbox.receive(overIpc(outbox.messageFor(1, outbox.prepare([v2], [1]))));
+    expect(c3).toBe(c2);
+    // Back to v1's content: its first port is kept from c2, the second is assembled again.
+    const v3 = deepFreeze(twoListeners(-1));
+    const [c4] = inbox.receive(overIpc(outbox.messageFor(1, outbox.prepare([v3], [1]))));
+    expect(c4).toEqual(v1);
+    expect(c4!.ports[0]).toBe(c1!.ports[0]);
   });
 
   it('asks for a resend when shards are missing, and then assembles from a full send', () => {
@@ -113,11 +160,28 @@ describe('worker shards', () => {
   it('refuses shards that do not assemble into the config their manifest names', () => {
     const outbox = new ShardOutbox();
     const m = overIpc(outbox.messageFor(1, outbox.prepare([deepFreeze(config(20))], [1])));
-    const items = m.shards[0]![1].items as { t: string; h?: { gateway: { generation: number } } }[];
-    const head = items.find((i) => i.t === 'head')!;
-    head.h!.gateway.generation = 99;
+    m.manifests[0]!.hash = configHash(deepFreeze(config(21)));
     const inbox = new ShardInbox();
     expect(() => inbox.receive(m)).toThrow(/hash/);
+    expect(inbox.size).toBe(0);
+  });
+
+  it('refuses a shard whose content does not match its id', () => {
+    const outbox = new ShardOutbox();
+    const m = overIpc(outbox.messageFor(1, outbox.prepare([deepFreeze(config(20))], [1])));
+    const shard = JSON.parse(m.shards[0]![1]) as { items: { t: string; h?: { gateway: { generation: number } } }[] };
+    shard.items.find((i) => i.t === 'head')!.h!.gateway.generation = 99;
+    m.shards[0]![1] = JSON.stringify(shard);
+    const inbox = new ShardInbox();
+    let error: unknown;
+    try {
+      inbox.receive(m);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ShardCacheError);
+    expect((error as ShardCacheError).message).toMatch(/does not match its id/);
+    expect((error as ShardCacheError).resend).toBe(false);
     expect(inbox.size).toBe(0);
   });
 });

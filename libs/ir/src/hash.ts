@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isImmutable } from './freeze.js';
+import { virtualHostEdit } from './reuse.js';
 import type { Backend, GatewayConfig, Listener, VirtualHost } from './schema.js';
 
 /** JSON with object keys sorted, so equal values always give equal text. */
@@ -92,8 +93,32 @@ export function backendHash(backend: Backend): string {
 /** Hash of a listener: `contentHash` of it with each virtual host replaced by its hash (remembered for frozen ones). */
 export function listenerHash(listener: Listener): string {
   return remembered(listenerHashes, listener, (l) =>
-    contentHash(l && 'virtualHosts' in l && Array.isArray(l.virtualHosts) ? { ...l, virtualHosts: l.virtualHosts.map((vh) => virtualHostHash(vh)) } : l),
+    contentHash(l && 'virtualHosts' in l && Array.isArray(l.virtualHosts) ? { ...l, virtualHosts: vhostHashesOf(l) } : l),
   );
+}
+
+/** The hashes of a frozen listener's virtual hosts, in order. */
+const vhostHashLists = new WeakMap<object, readonly string[]>();
+
+/**
+ * The hash of each of `l`'s virtual hosts. For a frozen listener the list is remembered, and for
+ * one that differs from a frozen base only at a few positions (see `virtualHostEdit`) it is the
+ * base's list with those positions hashed: the cost of an edit, not of the listener.
+ */
+function vhostHashesOf(l: Extract<Listener, { virtualHosts: unknown }>): readonly string[] {
+  if (!Object.isFrozen(l)) return l.virtualHosts.map((vh) => virtualHostHash(vh));
+  let list = vhostHashLists.get(l);
+  if (list !== undefined) return list;
+  const edit = virtualHostEdit(l);
+  if (edit !== undefined) {
+    const patched = vhostHashesOf(edit.base).slice();
+    for (const i of edit.changed) patched[i] = virtualHostHash(l.virtualHosts[i]!);
+    list = patched;
+  } else {
+    list = l.virtualHosts.map((vh) => virtualHostHash(vh));
+  }
+  vhostHashLists.set(l, list);
+  return list;
 }
 
 /** Hash of a backends table: `contentHash` of it with each backend replaced by its hash (remembered for frozen ones). */

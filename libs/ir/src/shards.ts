@@ -34,8 +34,9 @@
 import { createHash } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { isImmutable } from './freeze.js';
+import { deepFreeze, isImmutable } from './freeze.js';
 import { canonicalText, configHash } from './hash.js';
+import { withUnchangedParts } from './reuse.js';
 import type { Backend, GatewayConfig, HttpRule, MatchEntry, VirtualHost } from './schema.js';
 
 /** Version of the manifest and shard formats below. */
@@ -236,11 +237,17 @@ function rememberShardId(tokens: readonly object[], id: string): void {
  * `getShard` does not have (nothing is assembled then); throws `ShardAssemblyError` when the
  * shards are malformed or the assembled config's `configHash` differs from the manifest's.
  * Whole virtual hosts and backends are taken from the shards as they are (not copied): an agent
- * that keeps its decoded shards gets the same objects for the parts that did not change.
+ * that keeps its decoded shards gets the same objects for the parts that did not change, and with
+ * `previous`, the same listeners, ports and backends table too.
  */
 export function assembleConfig(
   manifest: ConfigManifest,
   getShard: (id: string) => ConfigShard | undefined,
+  /**
+   * The config last assembled for this gateway (deeply frozen): its parts made of the same objects
+   * are kept (see `withUnchangedParts`), and the config returned is deeply frozen too.
+   */
+  previous?: GatewayConfig,
 ): GatewayConfig | { missing: string[] } {
   const shards: ConfigShard[] = [];
   const missing: string[] = [];
@@ -250,7 +257,10 @@ export function assembleConfig(
     else if (!missing.includes(id)) missing.push(id);
   }
   if (missing.length > 0) return { missing };
-  const config = unflatten(shards);
+  // Before hashing: a kept listener's hash is remembered, so only changed listeners are hashed;
+  // with a previous config, frozen first, so that what is learnt while hashing is remembered.
+  const merged = withUnchangedParts(unflatten(shards), previous);
+  const config = previous !== undefined ? deepFreeze(merged) : merged;
   const hash = configHash(config);
   if (hash !== manifest.hash) {
     throw new ShardAssemblyError(`assembled config of ${manifest.gateway.namespace}/${manifest.gateway.name} has hash ${hash}, manifest says ${manifest.hash}`);

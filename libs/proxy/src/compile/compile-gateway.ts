@@ -6,7 +6,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
-import type { Filter, GatewayConfig, HeaderModifier, HttpRule, Listener, TerminateTls, VirtualHost } from '@portway/ir';
+import { virtualHostEdit, type Filter, type GatewayConfig, type HeaderModifier, type HttpRule, type Listener, type TerminateTls, type VirtualHost } from '@portway/ir';
 import { BackendRuntime } from '../backends/backend-runtime.js';
 import type { EndpointHealthTable } from '../backends/endpoint-health.js';
 import { SessionAffinity } from '../backends/session-affinity.js';
@@ -176,16 +176,30 @@ function compileListener(l: HttpListenerIr, port: number, backends: ReadonlyMap<
   }
   const irHosts = l.virtualHosts;
   const before = base?.ir.virtualHosts;
-  const compiled: CompiledVirtualHost[] = new Array(irHosts.length);
+  let compiled: CompiledVirtualHost[];
   /** Positions whose virtual host is not the base's object. */
-  const changed: number[] = [];
-  for (let i = 0; i < irHosts.length; i++) {
+  let changed: readonly number[];
+  const compileAt = (i: number) => {
     const vh = irHosts[i]!;
-    if (before !== undefined && before[i] === vh) {
-      compiled[i] = memo.reusedVirtualHost(base!.vhosts[i]!);
-    } else {
-      changed.push(i);
-      compiled[i] = memo.virtualHost(vh, backends, () => compileVirtualHost(vh, backends, ctx));
+    compiled[i] = memo.virtualHost(vh, backends, () => compileVirtualHost(vh, backends, ctx));
+  };
+  if (base !== undefined && before!.length === irHosts.length) {
+    // The assembler may have said which positions changed; otherwise a pass of comparisons finds them.
+    const edit = virtualHostEdit(l);
+    changed = edit !== undefined && edit.base === base.ir ? edit.changed : changedPositions(before!, irHosts);
+    compiled = base.vhosts.slice();
+    memo.reusedVirtualHosts(irHosts.length - changed.length);
+    for (const i of changed) compileAt(i);
+  } else {
+    compiled = new Array<CompiledVirtualHost>(irHosts.length);
+    changed = [];
+    for (let i = 0; i < irHosts.length; i++) {
+      if (before !== undefined && before[i] === irHosts[i]) {
+        compiled[i] = base!.vhosts[i]!;
+        memo.reusedVirtualHosts(1);
+      } else {
+        compileAt(i);
+      }
     }
   }
   let vhosts: HostTable<CompiledVirtualHost>;
@@ -216,6 +230,13 @@ function compileListener(l: HttpListenerIr, port: number, backends: ReadonlyMap<
   const listener: CompiledListener = { name: l.name, hostname: l.hostname, port, protocol: l.protocol, vhosts, tls };
   memo.rememberListener({ ir: l, port, compiled: listener, vhosts: compiled, winners }, false);
   return listener;
+}
+
+/** Positions at which two lists of the same length hold different objects. */
+function changedPositions(before: readonly VirtualHost[], now: readonly VirtualHost[]): number[] {
+  const changed: number[] = [];
+  for (let i = 0; i < now.length; i++) if (before[i] !== now[i]) changed.push(i);
+  return changed;
 }
 
 function compileVirtualHost(vh: VirtualHost, backends: ReadonlyMap<string, BackendRuntime>, ctx: CompileContext): CompiledVirtualHost {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deepFreeze, IR_API_VERSION, type GatewayConfig, type HttpRule, type VirtualHost } from '@portway/ir';
+import { deepFreeze, IR_API_VERSION, virtualHostEdit, withUnchangedParts, type GatewayConfig, type HttpRule, type VirtualHost } from '@portway/ir';
 import { UpstreamRegistry } from '../upstream/upstream.js';
 import { compileGateway, type CompileContext } from './compile-gateway.js';
 import { compileMemoFor } from './compile-memo.js';
@@ -152,5 +152,19 @@ describe('compile memo', () => {
     const b = compileGateway(deepFreeze({ ...v1, gateway: { ...v1.gateway, generation: 3 } }), c);
     expect(memo.stats.reusedListeners).toBe(1);
     expect(b.ports[0]!.listeners[0]).toBe(a.ports[0]!.listeners[0]);
+  });
+
+  it('takes the changed positions from an assembled edit (withUnchangedParts), with the same result', () => {
+    const c = ctx();
+    const hosts = Array.from({ length: 8 }, (_, h) => deepFreeze(vhost(h)));
+    const v1 = deepFreeze(config(hosts));
+    const a = compileGateway(v1, c);
+    const edited = config(hosts.map((v, h) => (h === 5 ? deepFreeze(vhost(5, '/edited')) : v)), v1.backends);
+    const v2 = deepFreeze(withUnchangedParts({ ...edited, gateway: v1.gateway, addresses: v1.addresses }, v1));
+    expect(virtualHostEdit(v2.ports[0]!.listeners[0]!)).toMatchObject({ base: v1.ports[0]!.listeners[0], changed: [5] });
+    const b = compileGateway(v2, c);
+    expect(compileMemoFor(c.registry, 'infra/edge').stats).toMatchObject({ virtualHosts: 8, reusedVirtualHosts: 7, patchedHostTables: 1 });
+    expect(vhostOf(b, 'host-4.example.com')).toBe(vhostOf(a, 'host-4.example.com'));
+    expect(vhostOf(b, 'host-5.example.com').router.match('GET', '/edited', null, { rawHeaders: [] })?.rule.id).toBe('HTTPRoute/ns/r5/0');
   });
 });

@@ -124,11 +124,10 @@ export class CompileMemo {
     if (Object.isFrozen(entry.ir)) this.nextListeners.set(entry.ir.name, entry);
   }
 
-  /** A compiled virtual host taken from the previous compile of its listener (same IR object, same runtimes). */
-  reusedVirtualHost(compiled: CompiledVirtualHost): CompiledVirtualHost {
-    this.stats.virtualHosts++;
-    this.stats.reusedVirtualHosts++;
-    return compiled;
+  /** `count` compiled virtual hosts taken from the previous compile of their listener (same IR object, same runtimes). */
+  reusedVirtualHosts(count: number): void {
+    this.stats.virtualHosts += count;
+    this.stats.reusedVirtualHosts += count;
   }
 
   /** The runtime of backend `ir`: the previous compile's when `ir` is the same frozen object (same cluster), else `build()`. */
