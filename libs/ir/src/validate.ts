@@ -1,6 +1,7 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { isImmutable } from './freeze.js';
-import { GatewayConfigShellSchema, VirtualHostSchema, type GatewayConfig, type VirtualHost } from './schema.js';
+import { virtualHostEdit } from './reuse.js';
+import { GatewayConfigShellSchema, VirtualHostSchema, type GatewayConfig, type Listener, type VirtualHost } from './schema.js';
 
 const shellChecker = TypeCompiler.Compile(GatewayConfigShellSchema);
 const vhostChecker = TypeCompiler.Compile(VirtualHostSchema);
@@ -27,10 +28,41 @@ const NONE: readonly never[] = Object.freeze([]);
 const vhostChecks = new WeakMap<object, VirtualHostCheck>();
 
 /**
- * Per frozen backends table, the frozen virtual hosts whose every backend reference is in it: a
- * config that keeps both (an edit elsewhere) does not look their references up again.
+ * Per frozen backends table, the frozen virtual hosts whose every backend reference is in it, and
+ * the frozen HTTP(S) listeners all of whose virtual hosts' references are: a config that keeps
+ * both (an edit elsewhere) does not look their references up again.
  */
 const resolvedIn = new WeakMap<object, WeakSet<object>>();
+
+/**
+ * Frozen HTTP(S) listeners whose virtual hosts all pass the schema and the internal checks, and
+ * whose fallbacks all name one of their hostnames (nothing here depends on the backends table).
+ */
+const settled = new WeakSet<object>();
+
+/** Every position of the list (no memo applies). */
+const ALL = 'all';
+
+/**
+ * Positions of `l`'s virtual hosts that `known` (a set of listeners that passed some checks) does
+ * not vouch for: none when `l` is in it; the changed ones when `l` is an edit of a listener in it
+ * (see `virtualHostEdit`; with `sameHostnames`, only when the changed ones kept their hostnames);
+ * else all.
+ */
+function positionsToCheck(l: HttpListener, known: WeakSet<object> | undefined, sameHostnames: boolean): readonly number[] | typeof ALL {
+  if (known === undefined || !isImmutable(l)) return ALL;
+  if (known.has(l)) return NONE;
+  const edit = virtualHostEdit(l);
+  if (edit === undefined || !known.has(edit.base)) return ALL;
+  if (sameHostnames && !edit.changed.every((i) => hostnameOf(l.virtualHosts[i]) === hostnameOf(edit.base.virtualHosts[i]))) return ALL;
+  return edit.changed;
+}
+
+function hostnameOf(vh: unknown): unknown {
+  return vh !== null && typeof vh === 'object' ? (vh as { hostname?: unknown }).hostname : undefined;
+}
+
+type HttpListener = Extract<Listener, { virtualHosts: unknown }>;
 
 const MAX_SCHEMA_ERRORS = 20;
 
@@ -61,11 +93,19 @@ export function isValidGatewayConfig(value: unknown): value is GatewayConfig {
   return validateGatewayConfig(value).length === 0;
 }
 
-/** Calls `fn` for every virtual host; `path()` gives its JSON pointer (built only when asked: errors are rare). */
+/**
+ * Calls `fn` for every virtual host that may not pass the schema (those of a settled listener,
+ * or unchanged in an edit of one, do); `path()` gives its JSON pointer (built only when asked:
+ * errors are rare).
+ */
 function forEachVirtualHost(config: GatewayConfig, fn: (vh: VirtualHost, path: () => string) => void): void {
   config.ports.forEach((port, pi) =>
     port.listeners.forEach((l, li) => {
-      if (l.protocol === 'HTTP' || l.protocol === 'HTTPS') l.virtualHosts.forEach((vh, vi) => fn(vh, () => `/ports/${pi}/listeners/${li}/virtualHosts/${vi}`));
+      if (l.protocol !== 'HTTP' && l.protocol !== 'HTTPS') return;
+      const at = (vi: number) => fn(l.virtualHosts[vi]!, () => `/ports/${pi}/listeners/${li}/virtualHosts/${vi}`);
+      const positions = positionsToCheck(l, settled, true);
+      if (positions === ALL) for (let vi = 0; vi < l.virtualHosts.length; vi++) at(vi);
+      else for (const vi of positions) at(vi);
     }),
   );
 }
@@ -122,14 +162,23 @@ function checkReferences(config: GatewayConfig): IrError[] {
       if (names.has(l.name)) errors.push({ path: `${lp}/name`, message: `listener name "${l.name}" listed twice` });
       names.add(l.name);
       if (l.protocol === 'HTTP' || l.protocol === 'HTTPS') {
+        // A settled listener, or one resolved in this table, is checked only where it changed:
+        // its other virtual hosts passed the same checks before (with the same hostnames).
+        const own = positionsToCheck(l, settled, true);
+        const refs = positionsToCheck(l, resolved, false);
         let hosts: Set<string> | undefined;
-        l.virtualHosts.forEach((vh, vi) => {
+        let settledOk = true;
+        let resolvedOk = true;
+        const at = (vi: number) => {
+          const vh = l.virtualHosts[vi]!;
           const vp = () => `${lp}/virtualHosts/${vi}`;
+          const before = errors.length;
           if (vh.fallback !== undefined && !(hosts ??= new Set(l.virtualHosts.map((v) => v.hostname))).has(vh.fallback)) {
             errors.push({ path: `${vp()}/fallback`, message: `fallback virtual host "${vh.fallback}" does not exist` });
           }
           const check = checkVirtualHost(vh);
           for (const e of check.internal) errors.push({ path: `${vp()}${e.path}`, message: e.message });
+          if (errors.length > before) settledOk = false;
           if (resolved?.has(vh)) return;
           let ok = true;
           for (const id of check.backendIds) {
@@ -137,8 +186,19 @@ function checkReferences(config: GatewayConfig): IrError[] {
             ok = false;
             for (const path of refPaths(vh, id)) backend(id, `${vp()}${path}`);
           }
-          if (ok && resolved !== undefined && isImmutable(vh)) resolved.add(vh);
-        });
+          if (!ok) resolvedOk = false;
+          else if (resolved !== undefined && isImmutable(vh)) resolved.add(vh);
+        };
+        if (own === ALL || refs === ALL) {
+          for (let vi = 0; vi < l.virtualHosts.length; vi++) at(vi);
+        } else {
+          // Both are the edit's changed positions, or none (the listener itself is known).
+          for (const vi of own.length >= refs.length ? own : refs) at(vi);
+        }
+        if (isImmutable(l)) {
+          if (settledOk) settled.add(l);
+          if (resolvedOk && resolved !== undefined) resolved.add(l);
+        }
       } else {
         l.routes.forEach((r, ri) => r.backends.forEach((b, bi) => backend(b.backend, `${lp}/routes/${ri}/backends/${bi}/backend`)));
       }
