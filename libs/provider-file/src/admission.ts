@@ -15,6 +15,8 @@ interface Entry {
   uid: string;
   firstSeen: string;
   generation: number;
+  /** The `admit` call that last saw the object. */
+  seen: number;
 }
 
 /**
@@ -30,28 +32,35 @@ interface Entry {
 export class Admission {
   private readonly entries = new Map<string, Entry>();
   private counter = 0;
+  private round = 0;
 
   constructor(
     private readonly now: () => Date,
     private readonly newUid: () => string,
   ) {}
 
-  /** Admits the folder's current objects (identities are unique); objects missing from `objects` are forgotten. */
-  admit(objects: readonly AnyObject[]): AnyObject[] {
-    const seen = new Set<string>();
+  /**
+   * Admits the folder's current objects (identities are unique; `ids[i]`, when given, is
+   * `identityOf(objects[i])`); objects missing from `objects` are forgotten. An object handed over
+   * as the same object as last time costs one lookup.
+   */
+  admit(objects: readonly AnyObject[], ids?: readonly string[]): AnyObject[] {
+    const round = ++this.round;
     const out: AnyObject[] = [];
-    for (const raw of objects) {
-      const id = identityOf(raw);
-      seen.add(id);
+    for (let i = 0; i < objects.length; i++) {
+      const raw = objects[i]!;
+      const id = ids?.[i] ?? identityOf(raw);
       const prev = this.entries.get(id);
       // An object the file model kept as it was (its file was not read again): nothing to compare.
       if (prev && prev.raw === raw) {
+        prev.seen = round;
         out.push(prev.output);
         continue;
       }
       const input = stripServerFields(raw);
       if (prev && isDeepStrictEqual(prev.input, input)) {
         prev.raw = raw;
+        prev.seen = round;
         out.push(prev.output);
         continue;
       }
@@ -66,10 +75,10 @@ export class Admission {
         resourceVersion: String(++this.counter),
       };
       const output = { ...input, metadata } as AnyObject;
-      this.entries.set(id, { raw, input, output, uid, firstSeen, generation });
+      this.entries.set(id, { raw, input, output, uid, firstSeen, generation, seen: round });
       out.push(output);
     }
-    if (this.entries.size > seen.size) for (const id of [...this.entries.keys()]) if (!seen.has(id)) this.entries.delete(id);
+    if (this.entries.size > out.length) for (const [id, e] of this.entries) if (e.seen !== round) this.entries.delete(id);
     return out;
   }
 }

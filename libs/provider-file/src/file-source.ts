@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, readFile, stat } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -37,13 +37,15 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
  * How a batch works (the order matters):
  * 1. file events only mark paths dirty and (re)arm the debounce timer; a burst of writes is one batch,
  *    but a batch never waits more than `maxWaitMs` while events keep coming;
- * 2. a batch lists the folder again and reads every file that is new, named by an event, or whose
- *    signature (inode, size, mtime, ctime) changed. A batch caused by file events stats only the
- *    files they name and the files it did not know (one `readdir` per folder otherwise: an edit in a
- *    folder of thousands of files costs what it touched); the initial load, the periodic resync
- *    and a failed watch stat every file — so a missed event is still seen, at the next resync at
- *    the latest; the listing also decides which folders are watched, and a newly watched folder
- *    triggers one more listing for files written before its watch began;
+ * 2. a batch whose events all named manifest files (or temporary files gone since, as an atomic
+ *    write leaves) reads just those files, without listing the folder: an edit in a folder of
+ *    thousands of files costs what it touched. Any other batch lists the folder again and reads
+ *    every file that is new, named by an event, or whose signature (inode, size, mtime, ctime)
+ *    changed, stat'ing only the files the events name and the files it did not know (one `readdir`
+ *    per folder otherwise); the initial load, the periodic resync and a failed watch stat every
+ *    file — so a missed event is still seen, at the next resync at the latest; the listing also
+ *    decides which folders are watched, and a newly watched folder triggers one more listing for
+ *    files written before its watch began;
  * 3. a file is taken only if its signature is the same before and after reading it; otherwise it is
  *    still being written and is read again in a later batch;
  * 4. a file that held objects and is now missing or blank is believed only after `graceMs` (an
@@ -62,6 +64,10 @@ class WatchedFolderSource implements ResourceSource {
   /** Files that held objects and were found missing or blank, with when that was first seen. */
   private readonly suspects = new Map<string, number>();
   private dirty = new Set<string>();
+  /** Paths named by events that are not manifests (a folder, a temporary file, a symlink swap). */
+  private others = new Set<string>();
+  /** Folders of the last listing. */
+  private dirs = new Set<string>();
   private phase: Phase = 'new';
   private onChange: ((state: SourceState) => void) | undefined;
   private readonly watch: FolderWatch;
@@ -125,6 +131,7 @@ class WatchedFolderSource implements ResourceSource {
     if (this.phase === 'stopped') return;
     if (rel === undefined) this.fullScan = true;
     else if (isManifestPath(rel)) this.dirty.add(rel);
+    else this.others.add(rel);
     this.schedule();
   }
 
@@ -164,9 +171,16 @@ class WatchedFolderSource implements ResourceSource {
   private async batch(initial: boolean): Promise<void> {
     const named = this.dirty;
     this.dirty = new Set();
+    const others = this.others;
+    this.others = new Set();
     const now = performance.now();
     const full = initial || this.fullScan;
     this.fullScan = false;
+    if (!full && (await this.onlyNamedFilesChanged(others))) {
+      await this.readNamed(named, now);
+      this.finishBatch(now);
+      return;
+    }
     let listing: FolderListing;
     try {
       const reuse = full ? undefined : { previous: this.known, suspect: (rel: string) => named.has(rel) || this.suspects.has(rel) };
@@ -178,15 +192,68 @@ class WatchedFolderSource implements ResourceSource {
       listing = { files: new Map(), dirs: [''] };
       this.model.setFolderError(`cannot read folder ${this.dir}: ${messageOf(e)}`);
     }
+    this.dirs = new Set(listing.dirs);
     if (this.phase !== 'stopped' && this.watch.sync(listing.dirs)) this.schedule();
     const toRead = [...listing.files].filter(
       ([rel, signature]) => initial || named.has(rel) || this.suspects.has(rel) || this.known.get(rel) !== signature,
     );
     await forEachLimited(toRead, READ_CONCURRENCY, ([rel, signature]) => this.readOne(rel, signature, now, initial));
     for (const rel of [...this.known.keys()]) if (!listing.files.has(rel)) this.missing(rel, now);
+    this.finishBatch(now);
+  }
+
+  private finishBatch(now: number): void {
     this.armGraceTimer(now);
     const state = this.model.commit();
     if (state && this.phase !== 'stopped') this.onChange?.(state);
+  }
+
+  /**
+   * True when the folder need not be listed for this batch: every event named a manifest file, or
+   * a path that is gone and was no folder (the temporary file of an atomic write, renamed since).
+   * A folder, a symlink swap or anything still there that is not a manifest makes a listing.
+   */
+  private async onlyNamedFilesChanged(others: ReadonlySet<string>): Promise<boolean> {
+    for (const rel of others) {
+      if (this.dirs.has(rel)) return false;
+      try {
+        await lstat(join(this.dir, rel));
+        return false;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * A batch without a listing: the named files and the suspects are stat'ed; those there are read
+   * (when named, suspect or changed), those gone count as missing. It costs what the events named,
+   * whatever the size of the folder.
+   */
+  private async readNamed(named: ReadonlySet<string>, now: number): Promise<void> {
+    const paths = new Set([...named, ...this.suspects.keys()]);
+    const toRead: [string, FileSignature][] = [];
+    const gone: string[] = [];
+    let folderNamed = false;
+    await forEachLimited([...paths], READ_CONCURRENCY, async (rel) => {
+      try {
+        const s = await stat(join(this.dir, rel));
+        if (s.isFile()) toRead.push([rel, signatureOf(s)]);
+        else if (s.isDirectory()) folderNamed = true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') gone.push(rel);
+        else toRead.push([rel, '']); // unreadable: readOne reports it
+      }
+    });
+    // A folder with a manifest's name: list the folder after all.
+    if (folderNamed) {
+      this.fullScan = true;
+      this.schedule(0);
+    }
+    toRead.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    await forEachLimited(toRead, READ_CONCURRENCY, ([rel, signature]) => this.readOne(rel, signature, now, false));
+    for (const rel of gone) if (this.known.has(rel) || this.suspects.has(rel)) this.missing(rel, now);
   }
 
   private async readOne(rel: string, listed: FileSignature, now: number, initial: boolean): Promise<void> {

@@ -96,6 +96,55 @@ describe('FolderModel', () => {
     expect((after.objects[0] as { spec: { listeners: { port: number }[] } }).spec.listeners[0]!.port).toBe(81);
   });
 
+  it('keeps ownership through edits made while no object is defined twice, and after a duplicate comes and goes', () => {
+    const m = model();
+    m.read('m.yaml', gateway('gw', { port: 80 }));
+    m.read('n.yaml', route('r1'));
+    m.commit();
+    // An edit of the owner's file (the merge without duplicates), then a copy in an earlier path.
+    m.read('m.yaml', gateway('gw', { port: 81 }));
+    const edited = m.commit()!;
+    m.read('a.yaml', gateway('gw', { port: 82 }));
+    const copied = m.commit()!;
+    const port = (s: { objects: readonly unknown[] }) => (s.objects[0] as { spec: { listeners: { port: number }[] } }).spec.listeners[0]!.port;
+    expect(port(copied)).toBe(81);
+    expect(copied.objects[0]).toBe(edited.objects[0]);
+    expect(copied.errors.map((e) => e.file)).toEqual(['/cfg/a.yaml']);
+    // The copy goes: no duplicate left, m.yaml still owns it; then the owner's file goes: nothing left of gw.
+    m.remove('a.yaml');
+    const alone = m.commit()!;
+    expect(alone.errors).toEqual([]);
+    expect(alone.objects[0]).toBe(edited.objects[0]);
+    // A file that stops defining an object (its ids change) and another that starts: order follows paths.
+    m.read('n.yaml', route('r2'));
+    m.read('b.yaml', route('r1'));
+    expect(names(m.commit())).toEqual(['HTTPRoute/r1', 'Gateway/gw', 'HTTPRoute/r2']);
+    m.remove('m.yaml');
+    expect(names(m.commit())).toEqual(['HTTPRoute/r1', 'HTTPRoute/r2']);
+    // Defined again in two new files at once: the first path wins.
+    m.read('y.yaml', gateway('gw', { port: 90 }));
+    m.read('x.yaml', gateway('gw', { port: 91 }));
+    const again = m.commit()!;
+    expect(port({ objects: again.objects.filter((o) => o.kind === 'Gateway') })).toBe(91);
+    expect(again.errors.map((e) => e.file)).toEqual(['/cfg/y.yaml']);
+  });
+
+  it('keeps path order as files come and go, one at a time or many at once', () => {
+    const m = model();
+    const file = (i: number) => `f${String(i).padStart(3, '0')}.yaml`;
+    for (let i = 0; i < 80; i += 2) m.read(file(i), route(`r${i}`));
+    m.commit();
+    m.read(file(41), route('r41'));
+    m.remove(file(10));
+    m.read(file(99), route('r99'));
+    m.remove(file(99)); // came and went between two merges
+    const expected = (nums: number[]) => nums.sort((a, b) => a - b).map((i) => `HTTPRoute/r${i}`);
+    const evens = Array.from({ length: 40 }, (_, k) => 2 * k);
+    expect(names(m.commit())).toEqual(expected([...evens.filter((i) => i !== 10), 41]));
+    for (let i = 1; i < 80; i += 2) m.read(file(i), route(`r${i}`));
+    expect(names(m.commit())).toEqual(expected(Array.from({ length: 80 }, (_, i) => i).filter((i) => i !== 10)));
+  });
+
   it('the same object twice in one file: the first document wins', () => {
     const m = model();
     m.read('a.yaml', docs(route('r', { path: '/one' }), route('r', { path: '/two' })));

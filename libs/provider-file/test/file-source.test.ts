@@ -164,6 +164,20 @@ describe('file source', () => {
     await t.waitFor((s) => names(s).join() === 'Gateway/gw', 'the removal of the subfolder');
   });
 
+  it('lists the folder when an event names a folder, even one with a manifest\'s name, and sees renames away from manifest names', async () => {
+    const t = await setup({ 'gw.yaml': gateway('gw') });
+    // A folder named like a manifest, its file written after the folder's event.
+    mkdirSync(join(t.dir, 'extra.yaml'));
+    writeFileSync(join(t.dir, 'extra.yaml', 'r.yaml'), route('r'));
+    await t.waitFor((s) => find(s, 'HTTPRoute', 'r') !== undefined, 'the file in a folder named extra.yaml');
+    // A manifest renamed to a name that is not read (a backup): its objects go, after the grace time.
+    writeFileSync(join(t.dir, 'r2.yaml'), route('r2'));
+    await t.waitFor((s) => find(s, 'HTTPRoute', 'r2') !== undefined, 'r2');
+    renameSync(join(t.dir, 'r2.yaml'), join(t.dir, 'r2.yaml.bak'));
+    await t.waitFor((s) => find(s, 'HTTPRoute', 'r2') === undefined, 'r2 gone with its rename');
+    expect(names(t.latest()).sort()).toEqual(['Gateway/gw', 'HTTPRoute/r']);
+  });
+
   it('reports the same object in two files as an error naming both, and resolves it when one goes', async () => {
     const t = await setup({ 'a.yaml': route('r', { path: '/a' }), 'b.yaml': route('r', { path: '/b' }) });
     expect(pathOf(find(t.latest(), 'HTTPRoute', 'r'))).toBe('/a');
