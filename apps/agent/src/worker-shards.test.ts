@@ -169,9 +169,11 @@ describe('worker shards', () => {
   it('refuses a shard whose content does not match its id', () => {
     const outbox = new ShardOutbox();
     const m = overIpc(outbox.messageFor(1, outbox.prepare([deepFreeze(config(20))], [1])));
-    const shard = JSON.parse(m.shards[0]![1]) as { items: { t: string; h?: { gateway: { generation: number } } }[] };
-    shard.items.find((i) => i.t === 'head')!.h!.gateway.generation = 99;
-    m.shards[0]![1] = JSON.stringify(shard);
+    const items = m.shards[0]![1];
+    const at = items.findIndex((t) => (JSON.parse(t) as { t: string }).t === 'head');
+    const head = JSON.parse(items[at]!) as { h: { gateway: { generation: number } } };
+    head.h.gateway.generation = 99;
+    items[at] = JSON.stringify(head);
     const inbox = new ShardInbox();
     let error: unknown;
     try {

@@ -17,6 +17,8 @@ import {
   isMissingShards,
   shardConfig,
   shardIdOfBytes,
+  shardTextOf,
+  sha256Text,
   virtualHostHash,
   type Backend,
   type ConfigManifest,
@@ -28,20 +30,21 @@ import {
 
 /**
  * One apply as it goes to a worker: every config's manifest, and the shards the worker lacks, as
- * their canonical JSON text (what their ids are the sha256 of). Decoded, a text gives objects in
- * canonical key order, which `canonicalText` hashes without sorting; and the worker checks each
- * text against its id.
+ * the canonical JSON text of their items (joined by `shardTextOf`, what their ids are the sha256
+ * of). The worker checks each shard against its id; decoded, a text gives objects in canonical
+ * key order, which `canonicalText` hashes without sorting; and a virtual host's own text is a
+ * slice of its item's, so it is recognized by content without serializing it again.
  */
 export interface ShardedApply {
   manifests: ConfigManifest[];
-  shards: [id: string, text: string][];
+  shards: [id: string, items: string[]][];
 }
 
 /** Shards of one apply, built once for every worker (see {@link ShardOutbox.prepare}). */
 export interface PreparedApply {
   readonly manifests: readonly ConfigManifest[];
-  /** Canonical JSON of the built shards by id: every shard some worker lacks. */
-  readonly shards: ReadonlyMap<string, string>;
+  /** Canonical JSON of the items of the built shards by id: every shard some worker lacks. */
+  readonly shards: ReadonlyMap<string, string[]>;
 }
 
 /** The primary's side: what each worker holds, and what to send it. */
@@ -57,11 +60,11 @@ export class ShardOutbox {
     const sets = workers.map((w) => this.held.get(w) ?? EMPTY);
     const have = (id: string) => sets.length > 0 && sets.every((s) => s.has(id));
     const manifests: ConfigManifest[] = [];
-    const shards = new Map<string, string>();
+    const shards = new Map<string, string[]>();
     for (const config of configs) {
       const sharded = shardConfig(config, { have });
       manifests.push(sharded.manifest);
-      for (const [id, text] of sharded.shardBytes) shards.set(id, text);
+      for (const [id, items] of sharded.shardItems) shards.set(id, items);
     }
     return { manifests, shards };
   }
@@ -70,7 +73,7 @@ export class ShardOutbox {
   messageFor(worker: number, prepared: PreparedApply): ShardedApply {
     const held = this.held.get(worker) ?? EMPTY;
     const live = new Set<string>();
-    const shards: [string, string][] = [];
+    const shards: [string, string[]][] = [];
     for (const m of prepared.manifests) {
       for (const id of m.shards) {
         if (live.has(id)) continue;
@@ -128,10 +131,11 @@ export class ShardInbox {
     const last = new Map<string, { manifest: ConfigManifest; config: GatewayConfig }>();
     try {
       const retired = apply.shards.length > 0 ? this.retiredParts(live) : undefined;
-      for (const [id, text] of apply.shards) {
-        if (typeof text !== 'string' || shardIdOfBytes(text) !== id) throw new ShardCacheError(`shard ${id}: its content does not match its id`, false);
-        const shard = deepFreeze(JSON.parse(text) as ConfigShard);
-        this.cache.set(id, retired !== undefined ? withKnownParts(shard, retired) : shard);
+      for (const [id, texts] of apply.shards) {
+        if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string') || shardIdOfBytes(shardTextOf(texts)) !== id) {
+          throw new ShardCacheError(`shard ${id}: its content does not match its id`, false);
+        }
+        this.cache.set(id, decodeShard(texts, retired));
       }
       for (const manifest of apply.manifests) {
         const key = `${manifest.gateway.namespace}/${manifest.gateway.name}`;
@@ -141,7 +145,7 @@ export class ShardInbox {
           // Its shards are held: the previous apply named them and nothing failed since.
           config = before.config;
         } else {
-          const assembled = assembleConfig(manifest, (id) => this.cache.get(id), before?.config);
+          const assembled = assembleConfig(manifest, (id) => this.cache.get(id), before?.config, before?.manifest);
           if (isMissingShards(assembled)) {
             throw new ShardCacheError(`gateway ${key}: ${assembled.missing.length} shard(s) missing (${assembled.missing.slice(0, 3).join(', ')})`, true);
           }
@@ -201,20 +205,26 @@ function isObject(v: unknown): v is object {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** How the canonical text of a whole virtual host item begins (its keys sorted: "t", then "v"). */
+const VH_ITEM_HEAD = '{"t":"vh","v":';
+
 /**
- * `shard` (deeply frozen) with each whole virtual host or backend that has the same content as
- * one of `known` (by sha256) replaced by that object; the same shard when none does. The content
- * is unchanged, so the shard's id still holds.
+ * A shard from the canonical texts of its items, deeply frozen. A whole virtual host or backend
+ * with the same content as one of `known` is that object rather than its decoded copy: a virtual
+ * host is recognized by the sha256 of its text (a slice of its item's), a backend by its hash.
+ * Same content, so the shard's id still holds.
  */
-function withKnownParts(shard: ConfigShard, known: ReadonlyMap<string, object>): ConfigShard {
-  if (known.size === 0) return shard;
-  let items: ConfigShardItem[] | undefined;
-  shard.items.forEach((item, i) => {
+function decodeShard(texts: readonly string[], known: ReadonlyMap<string, object> | undefined): ConfigShard {
+  const items = texts.map((text): ConfigShardItem => {
+    if (known !== undefined && known.size > 0 && text.startsWith(VH_ITEM_HEAD) && text.endsWith('}')) {
+      const held = known.get(`vh ${sha256Text(text.slice(VH_ITEM_HEAD.length, -1))}`);
+      if (held !== undefined) return { t: 'vh', v: held };
+    }
+    const item = deepFreeze(JSON.parse(text) as ConfigShardItem);
+    if (known === undefined || item.t !== 'backend') return item;
     const key = partKey(item);
     const held = key !== undefined ? known.get(key) : undefined;
-    if (held === undefined) return;
-    items ??= [...shard.items];
-    items[i] = Object.freeze(item.t === 'vh' ? { ...item, v: held } : { ...item, b: held });
+    return held !== undefined ? { ...item, b: held } : item;
   });
-  return items === undefined ? shard : deepFreeze({ ...shard, items });
+  return deepFreeze({ items });
 }

@@ -10,7 +10,7 @@
  * Pure: decides by identity only, never changes the content of the config it returns.
  */
 import { deepFreeze } from './freeze.js';
-import type { GatewayConfig, Listener, PortConfig } from './schema.js';
+import type { GatewayConfig, Listener, PortConfig, VirtualHost } from './schema.js';
 
 type Obj = Readonly<Record<string, unknown>>;
 
@@ -121,4 +121,36 @@ function sameTable(a: GatewayConfig['backends'], b: GatewayConfig['backends']): 
   if (a === b) return true;
   if (!a || !b || typeof a !== 'object' || typeof b !== 'object') return false;
   return sameFields(a as Obj, b as Obj, () => false);
+}
+
+/**
+ * `config` (deeply frozen) with `deleteCount` virtual hosts of listener `listener` of port `port`
+ * replaced, from position `start`, by `inserted` (deeply frozen virtual hosts); every other part
+ * is `config`'s own. When as many are inserted as deleted, the new listener records which
+ * positions hold other objects (see `virtualHostEdit`). Returns undefined when the arguments do
+ * not fit `config` (the caller then assembles in full).
+ */
+export function withVirtualHostsSpliced(
+  config: GatewayConfig,
+  port: number,
+  listener: number,
+  start: number,
+  deleteCount: number,
+  inserted: readonly VirtualHost[],
+): GatewayConfig | undefined {
+  const p = config.ports[port];
+  const base = p?.listeners[listener];
+  if (!isFrozen(config) || base === undefined || !('virtualHosts' in base) || !isFrozen(base)) return undefined;
+  const before = base.virtualHosts;
+  if (start < 0 || deleteCount < 0 || start + deleteCount > before.length || !inserted.every(isFrozen)) return undefined;
+  const virtualHosts = Object.freeze([...before.slice(0, start), ...inserted, ...before.slice(start + deleteCount)]) as VirtualHost[];
+  const l = Object.freeze({ ...base, virtualHosts }) as HttpListener;
+  if (inserted.length === deleteCount) {
+    const changed: number[] = [];
+    for (let k = 0; k < inserted.length; k++) if (inserted[k] !== before[start + k]) changed.push(start + k);
+    edits.set(l, { base, changed });
+  }
+  const listeners = Object.freeze(p!.listeners.map((x, i) => (i === listener ? l : x))) as Listener[];
+  const ports = Object.freeze(config.ports.map((x, i) => (i === port ? Object.freeze({ ...x, listeners }) : x))) as PortConfig[];
+  return Object.freeze({ ...config, ports }) as GatewayConfig;
 }

@@ -36,7 +36,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { deepFreeze, isImmutable } from './freeze.js';
 import { canonicalText, configHash } from './hash.js';
-import { withUnchangedParts } from './reuse.js';
+import { withUnchangedParts, withVirtualHostsSpliced } from './reuse.js';
 import type { Backend, GatewayConfig, HttpRule, MatchEntry, VirtualHost } from './schema.js';
 
 /** Version of the manifest and shard formats below. */
@@ -110,6 +110,13 @@ export interface ShardedConfig {
   shards: Map<string, ConfigShard>;
   /** Canonical JSON of each shard in `shards`, by id: what a bus stores (its sha256 starts with the id). */
   shardBytes: Map<string, string>;
+  /** Canonical JSON of each item of each shard in `shards`, by id (`shardTextOf` joins them into the shard's). */
+  shardItems: Map<string, string[]>;
+}
+
+/** The canonical JSON of a shard from that of its items (see `ShardedConfig.shardItems`). */
+export function shardTextOf(itemTexts: readonly string[]): string {
+  return `{"items":[${itemTexts.join(',')}]}`;
 }
 
 /** Raised when shards do not assemble into the config their manifest names. */
@@ -171,6 +178,7 @@ export function shardConfig(config: GatewayConfig, options: ShardOptions = {}): 
 
   const shards = new Map<string, ConfigShard>();
   const shardBytes = new Map<string, string>();
+  const shardItems = new Map<string, string[]>();
   const order: string[] = [];
   let current: Pending[] = [];
   let currentBytes = 0;
@@ -181,18 +189,22 @@ export function shardConfig(config: GatewayConfig, options: ShardOptions = {}): 
     currentBytes = 0;
     const tokens = run.every((p) => p.token !== undefined) ? run.map((p) => p.token!) : undefined;
     let id = tokens ? knownShardId(tokens) : undefined;
+    let texts: string[] | undefined;
     let text: string | undefined;
     if (id === undefined) {
       // Equal to canonicalText({ items }): each item's text is already canonical.
-      text = `{"items":[${run.map(textOf).join(',')}]}`;
+      texts = run.map(textOf);
+      text = shardTextOf(texts);
       id = shardIdOfBytes(text);
       if (tokens) rememberShardId(tokens, id);
     }
     order.push(id);
     if (shards.has(id) || have?.(id)) return;
-    text ??= `{"items":[${run.map(textOf).join(',')}]}`;
+    texts ??= run.map(textOf);
+    text ??= shardTextOf(texts);
     shards.set(id, { items: run.map((p) => p.build()) });
     shardBytes.set(id, text);
+    shardItems.set(id, texts);
   };
   for (const p of flatten(config, target)) {
     const size = p.info.size;
@@ -210,7 +222,7 @@ export function shardConfig(config: GatewayConfig, options: ShardOptions = {}): 
     hash: options.hash ?? configHash(config),
     shards: order,
   };
-  return { manifest, shards, shardBytes };
+  return { manifest, shards, shardBytes, shardItems };
 }
 
 function textOf(p: Pending): string {
@@ -248,6 +260,12 @@ export function assembleConfig(
    * are kept (see `withUnchangedParts`), and the config returned is deeply frozen too.
    */
   previous?: GatewayConfig,
+  /**
+   * The manifest `previous` was assembled from. When the two manifests differ only in a run of
+   * shards made of whole virtual hosts of one listener, and `getShard` still has the old run,
+   * the config is `previous` with that run of virtual hosts replaced: no pass over the others.
+   */
+  previousManifest?: ConfigManifest,
 ): GatewayConfig | { missing: string[] } {
   const shards: ConfigShard[] = [];
   const missing: string[] = [];
@@ -257,6 +275,12 @@ export function assembleConfig(
     else if (!missing.includes(id)) missing.push(id);
   }
   if (missing.length > 0) return { missing };
+  const edited = previous !== undefined && previousManifest !== undefined ? splicedEdit(previousManifest, previous, manifest, getShard) : undefined;
+  if (edited !== undefined) {
+    const hash = configHash(edited);
+    if (hash === manifest.hash) return edited;
+    // Not what the manifest names after all (two runs of equal virtual hosts, say): assemble in full.
+  }
   // Before hashing: a kept listener's hash is remembered, so only changed listeners are hashed;
   // with a previous config, frozen first, so that what is learnt while hashing is remembered.
   const merged = withUnchangedParts(unflatten(shards), previous);
@@ -266,6 +290,58 @@ export function assembleConfig(
     throw new ShardAssemblyError(`assembled config of ${manifest.gateway.namespace}/${manifest.gateway.name} has hash ${hash}, manifest says ${manifest.hash}`);
   }
   return config;
+}
+
+/**
+ * `previous` with the virtual hosts of the shards that differ between the two manifests
+ * replaced, when those shards (old and new) hold only whole virtual hosts and the old ones are
+ * found, in a row and once only, in one listener of `previous`; else undefined.
+ */
+function splicedEdit(
+  before: ConfigManifest,
+  previous: GatewayConfig,
+  manifest: ConfigManifest,
+  getShard: (id: string) => ConfigShard | undefined,
+): GatewayConfig | undefined {
+  const p = before.shards;
+  const n = manifest.shards;
+  let a = 0;
+  while (a < p.length && a < n.length && p[a] === n[a]) a++;
+  let b = 0;
+  while (b < p.length - a && b < n.length - a && p[p.length - 1 - b] === n[n.length - 1 - b]) b++;
+  const removed = wholeVirtualHosts(p.slice(a, p.length - b), getShard);
+  const added = wholeVirtualHosts(n.slice(a, n.length - b), getShard);
+  if (removed === undefined || added === undefined || removed.length === 0) return undefined;
+  const first = removed[0]!;
+  let at: { port: number; listener: number; start: number } | undefined;
+  for (let pi = 0; pi < previous.ports.length; pi++) {
+    const listeners = previous.ports[pi]!.listeners;
+    for (let li = 0; li < listeners.length; li++) {
+      const l = listeners[li]!;
+      if (!('virtualHosts' in l)) continue;
+      const start = l.virtualHosts.indexOf(first);
+      if (start < 0) continue;
+      if (at !== undefined || l.virtualHosts.lastIndexOf(first) !== start) return undefined;
+      for (let k = 1; k < removed.length; k++) if (l.virtualHosts[start + k] !== removed[k]) return undefined;
+      at = { port: pi, listener: li, start };
+    }
+  }
+  if (at === undefined) return undefined;
+  return withVirtualHostsSpliced(previous, at.port, at.listener, at.start, removed.length, added);
+}
+
+/** The virtual hosts of shards made only of whole virtual hosts, in order; undefined for any other shard. */
+function wholeVirtualHosts(ids: readonly string[], getShard: (id: string) => ConfigShard | undefined): VirtualHost[] | undefined {
+  const out: VirtualHost[] = [];
+  for (const id of ids) {
+    const shard = getShard(id);
+    if (shard === undefined) return undefined;
+    for (const item of shard.items) {
+      if (item.t !== 'vh' || item.v === null || typeof item.v !== 'object' || Array.isArray(item.v)) return undefined;
+      out.push(item.v as VirtualHost);
+    }
+  }
+  return out;
 }
 
 /** True when `assembleConfig` could not assemble for lack of shards. */
