@@ -421,7 +421,7 @@ export class Controller {
     const hub = this.directory !== undefined;
     const addresses = hub ? this.agentAddresses(graph) : this.addresses;
     const accepted = graph.gateways.filter((g) => g.accepted).map((g) => g.key);
-    const updates: StatusUpdate[] = this.statusPreparer.prepare({
+    const { others, routes } = this.statusPreparer.prepareParts({
       graph,
       controllerName: this.options.controllerName,
       supportedFeatures: this.options.supportedFeatures,
@@ -434,7 +434,8 @@ export class Controller {
       now: this.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     });
     const extra = this.options.extraStatus?.() ?? [];
-    const written = this.statusStore.replace(state.objects, extra.length ? [...updates, ...extra] : updates);
+    // Route statuses unchanged since the last call come as the same array: the store skips them.
+    const written = this.statusStore.replace(state.objects, others, routes, extra);
     if (written > 0) this.options.log.debug({ written }, 'status updated');
   }
 

@@ -49,4 +49,30 @@ describe('StatusStore', () => {
     expect(store.replace([], [a])).toBe(0);
     expect(store.previous().size).toBe(1);
   });
+
+  it('skips a part handed over as the same array as in the last call, and still removes what other parts lost', () => {
+    const store = new StatusStore();
+    const routes = [route('a', 'Accepted'), route('b', 'Accepted')];
+    const gw = (reason: string): StatusUpdate => ({ kind: 'Gateway', namespace: 'default', name: 'gw', status: { reason } });
+    const svcImport: StatusUpdate = { kind: 'ServiceImport', namespace: 'default', name: 'si', status: { clusters: ['east'] } };
+    expect(store.replace([], [gw('Pending')], routes, [svcImport])).toBe(4);
+    // Same routes array: only the Gateway's new status is written; the import that is gone is removed.
+    const removed: string[] = [];
+    store.onChange((_c, gone) => removed.push(...gone));
+    expect(store.replace([], [gw('Programmed')], routes, [])).toBe(2);
+    expect(removed).toEqual(['ServiceImport/default/si']);
+    expect(store.statusOf('HTTPRoute', 'default', 'a')).toBe(routes[0]!.status);
+    expect(store.previous().size).toBe(3);
+    // A new routes array without b: b loses its status; the array after it is reused again.
+    const fewer = [routes[0]!];
+    expect(store.replace([], [gw('Programmed')], fewer)).toBe(1);
+    expect(store.statusOf('HTTPRoute', 'default', 'b')).toBeUndefined();
+    expect(store.replace([], [gw('Programmed')], fewer)).toBe(0);
+    expect(store.previous().size).toBe(2);
+    // A part absent from the last call is stored again in full, even as the same array.
+    store.replace([], [gw('Programmed')]);
+    expect(store.previous().size).toBe(1);
+    expect(store.replace([], [gw('Programmed')], fewer)).toBe(1);
+    expect(store.statusOf('HTTPRoute', 'default', 'a')).toBe(routes[0]!.status);
+  });
 });

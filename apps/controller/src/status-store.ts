@@ -28,6 +28,8 @@ export class StatusStore {
   /** The entry each update object was stored as (updates reused as they are find theirs in one lookup). */
   private readonly stored = new WeakMap<StatusUpdate, Entry>();
   private round = 0;
+  /** The parts of the last `replace` call (see `replace`). */
+  private lastParts: ReadonlySet<readonly StatusUpdate[]> = new Set();
   private objects: readonly AnyObject[] = [];
   private writes = 0;
   private readonly listeners = new Set<(changed: readonly StatusUpdate[], removed: readonly string[]) => void>();
@@ -38,50 +40,31 @@ export class StatusStore {
   }
 
   /**
-   * Replaces the computed statuses; objects that no longer have one (deleted, or no longer
-   * Portway's) lose theirs. Returns the number of statuses that changed.
+   * Replaces the computed statuses, given in parts (no object in two parts); objects that no
+   * longer have one (deleted, or no longer Portway's) lose theirs. Returns the number of statuses
+   * that changed. A part handed over as the same array as in the last call (the status preparer's
+   * route statuses after an agent's ack) is known to be stored as it is: it costs nothing.
    */
-  replace(objects: readonly AnyObject[], updates: readonly StatusUpdate[]): number {
+  replace(objects: readonly AnyObject[], ...parts: (readonly StatusUpdate[])[]): number {
     this.objects = objects;
     const round = ++this.round;
     const changed: StatusUpdate[] = [];
+    const reused = new Set<readonly StatusUpdate[]>();
     let seen = 0;
-    for (const u of updates) {
-      // A status prepared earlier and handed over again as the same object: unchanged, one lookup.
-      const known = this.stored.get(u);
-      if (known !== undefined && known.live && known.status === u.status) {
-        if (known.seen !== round) seen++;
-        known.seen = round;
-        continue;
-      }
-      const k = statusKey(u.kind, u.namespace, u.name);
-      let entry = this.entries.get(k);
-      if (entry !== undefined && entry.seen !== round) seen++;
-      if (entry !== undefined && entry.status === u.status) {
-        entry.seen = round;
-        this.stored.set(u, entry);
-        continue;
-      }
-      // The digest of its canonical JSON, not the text itself: one short string per object kept.
-      const h = contentHash(u.status);
-      this.statuses.set(k, u.status);
-      if (entry === undefined) {
-        this.entries.set(k, (entry = { key: k, hash: h, seen: round, status: u.status, live: true }));
-        seen++;
-        changed.push(u);
+    for (const part of parts) {
+      if (this.lastParts.has(part) && !reused.has(part)) {
+        reused.add(part);
+        seen += part.length;
       } else {
-        entry.seen = round;
-        entry.status = u.status;
-        if (entry.hash !== h) changed.push(u);
-        entry.hash = h;
+        seen += this.store(part, round, changed);
       }
-      this.stored.set(u, entry);
     }
+    this.lastParts = new Set(parts);
     const removed: string[] = [];
     // Every key was seen this round unless some object lost its status.
     if (seen < this.entries.size) {
       for (const [k, e] of this.entries) {
-        if (e.seen === round) continue;
+        if (e.seen === round || reused.has(e.part)) continue;
         removed.push(k);
         e.live = false;
         this.entries.delete(k);
@@ -93,6 +76,46 @@ export class StatusStore {
       for (const l of this.listeners) l(changed, removed);
     }
     return changed.length + removed.length;
+  }
+
+  /** Stores the updates of one part; returns how many keys it saw for the first time this round. */
+  private store(part: readonly StatusUpdate[], round: number, changed: StatusUpdate[]): number {
+    let seen = 0;
+    for (const u of part) {
+      // A status prepared earlier and handed over again as the same object: unchanged, one lookup.
+      const known = this.stored.get(u);
+      if (known !== undefined && known.live && known.status === u.status) {
+        if (known.seen !== round) seen++;
+        known.seen = round;
+        known.part = part;
+        continue;
+      }
+      const k = statusKey(u.kind, u.namespace, u.name);
+      let entry = this.entries.get(k);
+      if (entry !== undefined && entry.seen !== round) seen++;
+      if (entry !== undefined && entry.status === u.status) {
+        entry.seen = round;
+        entry.part = part;
+        this.stored.set(u, entry);
+        continue;
+      }
+      // The digest of its canonical JSON, not the text itself: one short string per object kept.
+      const h = contentHash(u.status);
+      this.statuses.set(k, u.status);
+      if (entry === undefined) {
+        this.entries.set(k, (entry = { key: k, hash: h, seen: round, part, status: u.status, live: true }));
+        seen++;
+        changed.push(u);
+      } else {
+        entry.seen = round;
+        entry.part = part;
+        entry.status = u.status;
+        if (entry.hash !== h) changed.push(u);
+        entry.hash = h;
+      }
+      this.stored.set(u, entry);
+    }
+    return seen;
   }
 
   /** Total status changes so far (what a status writer had to write). */
@@ -129,8 +152,9 @@ interface Entry {
   readonly key: string;
   /** sha256 of the status's canonical JSON. */
   hash: string;
-  /** The `replace` call that last saw the key. */
+  /** The `replace` call that last saw the key, and the part it came in. */
   seen: number;
+  part: readonly StatusUpdate[];
   /** The status object stored (the same object as `statuses` holds). */
   status: Record<string, unknown>;
   /** False once the key lost its status (an update object remembered for it no longer counts). */

@@ -79,16 +79,23 @@ export class StatusPreparer {
   /** Walks of the routes so far (calls with the graph of the call before them reuse its walk). */
   private walks = 0;
   /** The last call's graph and its route statuses, in order. */
-  private last: { graph: Graph; routes: StatusUpdate[] } | undefined;
+  private last: { graph: Graph; routes: readonly StatusUpdate[] } | undefined;
 
   prepare(input: PrepareStatusInput): StatusUpdate[] {
-    const out = prepareNonRoutes(input);
+    const { others, routes } = this.prepareParts(input);
+    return [...others, ...routes];
+  }
+
+  /**
+   * `prepare`'s statuses in two parts: everything but routes (prepared anew each time), and the
+   * routes' — the very same array as the last call's when the graph is the same and `previous`
+   * is the last output, which lets a status store skip the part whole.
+   */
+  prepareParts(input: PrepareStatusInput): { others: StatusUpdate[]; routes: readonly StatusUpdate[] } {
+    const others = prepareNonRoutes(input);
     const own = input.previousIsLastOutput === true;
     // Same objects, and previous holds what the last call returned: route statuses cannot differ.
-    if (own && this.last?.graph === input.graph) {
-      for (const u of this.last.routes) out.push(u);
-      return out;
-    }
+    if (own && this.last?.graph === input.graph) return { others, routes: this.last.routes };
     const walk = ++this.walks;
     const routes: StatusUpdate[] = [];
     for (const r of input.graph.routes) {
@@ -104,8 +111,7 @@ export class StatusPreparer {
       routes.push(update);
     }
     this.last = { graph: input.graph, routes };
-    for (const u of routes) out.push(u);
-    return out;
+    return { others, routes };
   }
 }
 

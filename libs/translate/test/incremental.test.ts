@@ -63,6 +63,10 @@ describe('incremental graph and translation', () => {
         const repeat = ownPreparer.prepare({ ...input, previous: stored, previousIsLastOutput: true, now: '2026-01-01T00:00:09Z' });
         expect(repeat).toEqual(updates);
         repeat.filter((u) => u.kind.endsWith('Route')).forEach((u) => expect(own).toContain(u));
+        // In parts: the routes' part of a call with the same graph is the last call's very array.
+        const parts = ownPreparer.prepareParts({ ...input, previous: stored, previousIsLastOutput: true });
+        expect(ownPreparer.prepareParts({ ...input, previous: stored, previousIsLastOutput: true }).routes).toBe(parts.routes);
+        expect([...parts.others, ...parts.routes]).toEqual(updates);
         statuses = new Map(updates.map((u) => [statusKey(u.kind, u.namespace, u.name), u.status]));
         return { graph, configs, updates };
       };
