@@ -30,6 +30,7 @@ describe('apply of a config sharing most of its parts with the previous one', ()
   const host = (h: number, path: string, backend: string): VirtualHost => deepFreeze(vhost(`h${h}.test`, [rule([{ backend, weight: 1 }])], [prefix(path, 0)]));
   const withHosts = (base: GatewayConfig, hosts: VirtualHost[], generation: number): GatewayConfig =>
     deepFreeze({ ...base, gateway: { ...base.gateway, generation }, ports: [{ ...base.ports[0]!, listeners: [httpListener('test/inc/http', hosts)] }] });
+  const hostsOf = (c: GatewayConfig): VirtualHost[] => (c.ports[0]!.listeners[0] as { virtualHosts: VirtualHost[] }).virtualHosts;
   const status = async (port: number, h: number, path: string) => {
     const r = await get(GW, port, { host: `h${h}.test`, path });
     return r.status === 200 ? (r.json() as { id: string }).id : r.status;
@@ -54,7 +55,7 @@ describe('apply of a config sharing most of its parts with the previous one', ()
     expect(await status(port, 7, '/q7')).toBe('b');
 
     // Host 3 refers to a backend that does not exist: refused, v2 keeps serving, host 3 included.
-    const v3 = withHosts(v2, v2.ports[0]!.listeners[0]!.virtualHosts!.map((v, h) => (h === 3 ? host(3, '/q3', 'missing') : v)), 3);
+    const v3 = withHosts(v2, hostsOf(v2).map((v, h) => (h === 3 ? host(3, '/q3', 'missing') : v)), 3);
     const refused = (await proxy.apply([v3])).gateways['test/inc']!;
     expect(refused.ok).toBe(false);
     expect(refused.errors).toContainEqual({ reason: 'Invalid', message: '/ports/0/listeners/0/virtualHosts/3/rules/0/backends/0/backend: unknown backend "missing"' });
@@ -64,14 +65,14 @@ describe('apply of a config sharing most of its parts with the previous one', ()
 
     // An invalid regular expression in a changed virtual host is refused the same way.
     const badRegex = deepFreeze(vhost('h4.test', [rule([{ backend: 'a', weight: 1 }])], [{ rule: 0, path: { type: 'RegularExpression', value: '/(' } }]));
-    const v4 = withHosts(v2, v2.ports[0]!.listeners[0]!.virtualHosts!.map((v, h) => (h === 4 ? badRegex : v)), 4);
+    const v4 = withHosts(v2, hostsOf(v2).map((v, h) => (h === 4 ? badRegex : v)), 4);
     const refused4 = (await proxy.apply([v4])).gateways['test/inc']!;
     expect(refused4.ok).toBe(false);
     expect(refused4.errors[0]!.message).toMatch(/^\/ports\/0\/listeners\/0\/virtualHosts\/4\/matches\/0: invalid regular expression/);
     expect(await status(port, 4, '/p4')).toBe('a');
 
     // After the refusals, a valid edit applies on top of v2.
-    const v5 = withHosts(v2, v2.ports[0]!.listeners[0]!.virtualHosts!.map((v, h) => (h === 3 ? host(3, '/r3', 'b') : v)), 5);
+    const v5 = withHosts(v2, hostsOf(v2).map((v, h) => (h === 3 ? host(3, '/r3', 'b') : v)), 5);
     expect((await proxy.apply([v5])).gateways['test/inc']!.ok).toBe(true);
     expect(await status(port, 3, '/r3')).toBe('b');
     expect(await status(port, 7, '/q7')).toBe('b');
