@@ -51,6 +51,12 @@ export interface PreparedApply {
 export class ShardOutbox {
   /** Shard ids each worker holds, by worker id. */
   private readonly held = new Map<number, ReadonlySet<string>>();
+  /**
+   * Item texts of the shards built so far (by frozen part): a shard rebuilt around an edited
+   * route serializes that route's virtual host, not its neighbours again (memory: about the
+   * size of the config's text).
+   */
+  private readonly texts = new WeakMap<object, string>();
 
   /**
    * Shards the configs for `workers`: a shard every one of them holds is named but not built
@@ -62,7 +68,7 @@ export class ShardOutbox {
     const manifests: ConfigManifest[] = [];
     const shards = new Map<string, string[]>();
     for (const config of configs) {
-      const sharded = shardConfig(config, { have });
+      const sharded = shardConfig(config, { have, texts: this.texts });
       manifests.push(sharded.manifest);
       for (const [id, items] of sharded.shardItems) shards.set(id, items);
     }

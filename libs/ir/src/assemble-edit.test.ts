@@ -96,3 +96,18 @@ describe('assembleConfig of an edit', () => {
     expect(configHash(c3)).toBe(m3.hash);
   });
 });
+
+describe('shardConfig with remembered item texts', () => {
+  it('gives the same manifest and shards as without, before and after an edit', () => {
+    const texts = new WeakMap<object, string>();
+    const base = deepFreeze(buildConfig(60, 3));
+    const next = withVhosts(base, vhostsOf(base).map((v, i) => (i === 20 ? edited(v, 'x') : v)));
+    for (const config of [base, next, base]) {
+      const a = shardConfig(config, { targetShardBytes: 2048, texts });
+      const b = shardConfig(structuredClone(config), { targetShardBytes: 2048 });
+      expect(a.manifest).toEqual(b.manifest);
+      expect(a.shardBytes).toEqual(b.shardBytes);
+      for (const [id, items] of a.shardItems) expect(`{"items":[${items.join(',')}]}`).toBe(a.shardBytes.get(id));
+    }
+  });
+});

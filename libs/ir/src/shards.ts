@@ -102,6 +102,12 @@ export interface ShardOptions {
    * named in the manifest but not built, and are absent from `shards` and `shardBytes`.
    */
   have?: (id: string) => boolean;
+  /**
+   * Canonical texts of items made from frozen objects, kept by the caller from one call to the
+   * next (filled and read here): a shard rebuilt around an edit then serializes only the parts
+   * that changed, not its unchanged neighbours again. Costs the memory of those texts.
+   */
+  texts?: WeakMap<object, string>;
 }
 
 export interface ShardedConfig {
@@ -193,14 +199,14 @@ export function shardConfig(config: GatewayConfig, options: ShardOptions = {}): 
     let text: string | undefined;
     if (id === undefined) {
       // Equal to canonicalText({ items }): each item's text is already canonical.
-      texts = run.map(textOf);
+      texts = run.map((p) => textOf(p, options.texts));
       text = shardTextOf(texts);
       id = shardIdOfBytes(text);
       if (tokens) rememberShardId(tokens, id);
     }
     order.push(id);
     if (shards.has(id) || have?.(id)) return;
-    texts ??= run.map(textOf);
+    texts ??= run.map((p) => textOf(p, options.texts));
     text ??= shardTextOf(texts);
     shards.set(id, { items: run.map((p) => p.build()) });
     shardBytes.set(id, text);
@@ -225,8 +231,11 @@ export function shardConfig(config: GatewayConfig, options: ShardOptions = {}): 
   return { manifest, shards, shardBytes, shardItems };
 }
 
-function textOf(p: Pending): string {
-  return (p.text ??= canonicalText(p.build()));
+function textOf(p: Pending, remembered: WeakMap<object, string> | undefined): string {
+  if (p.text === undefined && p.token !== undefined) p.text = remembered?.get(p.token);
+  p.text ??= canonicalText(p.build());
+  if (p.token !== undefined) remembered?.set(p.token, p.text);
+  return p.text;
 }
 
 function knownShardId(tokens: readonly object[]): string | undefined {
