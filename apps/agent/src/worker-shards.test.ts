@@ -136,6 +136,24 @@ describe('worker shards', () => {
     expect(c4!.ports[0]).toBe(c1!.ports[0]);
   });
 
+  it('sends a worker left out of the preparation what it lacks, or says the shards were not prepared', () => {
+    const outbox = new ShardOutbox();
+    const inbox = new ShardInbox();
+    const v1 = deepFreeze(config(50));
+    const p1 = outbox.prepare([v1], [1, 2]);
+    outbox.messageFor(1, p1);
+    inbox.receive(overIpc(outbox.messageFor(2, p1)));
+    // Prepared for worker 1 only; worker 2 holds what worker 1 holds, so nothing it lacks is missing.
+    const v2 = sharing(v1, config(50, 'edge', 3));
+    const p2 = outbox.prepare([v2], [1]);
+    const m2 = outbox.messageFor(2, p2);
+    expect(m2.shards.length).toBeGreaterThanOrEqual(1);
+    expect(inbox.receive(overIpc(m2))[0]).toEqual(v2);
+    // A worker that holds nothing cannot be served from shards prepared for others.
+    outbox.forget(2);
+    expect(() => outbox.messageFor(2, p2)).toThrow(/was not prepared/);
+  });
+
   it('asks for a resend when shards are missing, and then assembles from a full send', () => {
     const outbox = new ShardOutbox();
     const v1 = deepFreeze(config(100));

@@ -45,6 +45,10 @@ export interface PreparedApply {
   readonly manifests: readonly ConfigManifest[];
   /** Canonical JSON of the items of the built shards by id: every shard some worker lacks. */
   readonly shards: ReadonlyMap<string, string[]>;
+  /** Every shard id the manifests name: what a worker holds once it has this apply. */
+  readonly live: ReadonlySet<string>;
+  /** What each worker held when the shards were prepared (a worker lacks only built shards then). */
+  readonly basis: ReadonlyMap<number, ReadonlySet<string>>;
 }
 
 /** The primary's side: what each worker holds, and what to send it. */
@@ -63,34 +67,37 @@ export class ShardOutbox {
    * (for frozen parts its id is remembered, so an unchanged shard costs nearly nothing).
    */
   prepare(configs: readonly GatewayConfig[], workers: readonly number[]): PreparedApply {
-    const sets = workers.map((w) => this.held.get(w) ?? EMPTY);
+    const basis = new Map(workers.map((w) => [w, this.held.get(w) ?? EMPTY] as const));
+    const sets = [...basis.values()];
     const have = (id: string) => sets.length > 0 && sets.every((s) => s.has(id));
     const manifests: ConfigManifest[] = [];
     const shards = new Map<string, string[]>();
+    const live = new Set<string>();
     for (const config of configs) {
       const sharded = shardConfig(config, { have, texts: this.texts });
       manifests.push(sharded.manifest);
+      for (const id of sharded.manifest.shards) live.add(id);
       for (const [id, items] of sharded.shardItems) shards.set(id, items);
     }
-    return { manifests, shards };
+    return { manifests, shards, live, basis };
   }
 
   /** The message for `worker`; from now on it holds exactly the shards of `prepared`. */
   messageFor(worker: number, prepared: PreparedApply): ShardedApply {
     const held = this.held.get(worker) ?? EMPTY;
-    const live = new Set<string>();
     const shards: [string, string[]][] = [];
-    for (const m of prepared.manifests) {
-      for (const id of m.shards) {
-        if (live.has(id)) continue;
-        live.add(id);
+    if (prepared.basis.get(worker) === held) {
+      // Prepared against what it holds: it lacks built shards only (an edit: a few), no pass over the manifests.
+      for (const [id, items] of prepared.shards) if (!held.has(id)) shards.push([id, items]);
+    } else {
+      for (const id of prepared.live) {
         if (held.has(id)) continue;
         const shard = prepared.shards.get(id);
         if (shard === undefined) throw new Error(`shard ${id} was not prepared for worker ${worker}`);
         shards.push([id, shard]);
       }
     }
-    this.held.set(worker, live);
+    this.held.set(worker, prepared.live);
     return { manifests: [...prepared.manifests], shards };
   }
 
