@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, canonicalText, contentHash } from './hash.js';
+import { deepFreeze } from './freeze.js';
+import { canonicalJson, canonicalText, contentHash, listenerHash } from './hash.js';
+import type { Listener, VirtualHost } from './schema.js';
 
 describe('contentHash', () => {
   it('does not depend on key order, and changes with content', () => {
@@ -33,5 +35,23 @@ describe('canonicalText', () => {
     // A value decoded from canonical text gives the same text back.
     const decoded = JSON.parse(canonicalJson({ z: { y: [3, { b: 1, a: 2 }] }, a: 'x' })) as unknown;
     expect(canonicalText(decoded)).toBe('{"a":"x","z":{"y":[3,{"a":2,"b":1}]}}');
+  });
+});
+
+describe('listenerHash', () => {
+  it('is contentHash of the listener with its virtual hosts replaced by their hashes, odd listeners included', () => {
+    const vh = { hostname: 'a.test', matches: [], rules: [] } as unknown as VirtualHost;
+    const listeners = [
+      { name: 'l', protocol: 'HTTP', virtualHosts: [vh, { ...vh, hostname: 'b.test' }] },
+      { name: 'empty', protocol: 'HTTP', virtualHosts: [] },
+      { name: '"virtualHosts":[]', protocol: 'HTTP', virtualHosts: [vh] },
+      { name: 'nested', protocol: 'HTTPS', tls: { virtualHosts: [] }, virtualHosts: [vh] },
+      { zzz: 1, name: 'keys after', protocol: 'HTTP', virtualHosts: [vh] },
+    ] as unknown as Listener[];
+    for (const l of listeners) {
+      const expected = contentHash({ ...l, virtualHosts: (l as { virtualHosts: VirtualHost[] }).virtualHosts.map((v) => contentHash(v)) });
+      expect(listenerHash(l)).toBe(expected);
+      expect(listenerHash(deepFreeze(structuredClone(l)))).toBe(expected);
+    }
   });
 });

@@ -92,9 +92,23 @@ export function backendHash(backend: Backend): string {
 
 /** Hash of a listener: `contentHash` of it with each virtual host replaced by its hash (remembered for frozen ones). */
 export function listenerHash(listener: Listener): string {
-  return remembered(listenerHashes, listener, (l) =>
-    contentHash(l && 'virtualHosts' in l && Array.isArray(l.virtualHosts) ? { ...l, virtualHosts: vhostHashesOf(l) } : l),
-  );
+  return remembered(listenerHashes, listener, (l) => (l && 'virtualHosts' in l && Array.isArray(l.virtualHosts) ? sha256Text(listenerText(l, vhostHashesOf(l))) : contentHash(l)));
+}
+
+const VHOSTS_KEY = '"virtualHosts":[]';
+
+/**
+ * `canonicalText({ ...l, virtualHosts: hashes })`, made from the text of the listener without its
+ * virtual hosts and the hashes joined (they are "sha256:<hex>": nothing to escape), instead of
+ * walking a list as long as the listener's virtual hosts.
+ */
+function listenerText(l: object, hashes: readonly string[]): string {
+  const shell = canonicalText({ ...l, virtualHosts: [] });
+  const at = shell.indexOf(VHOSTS_KEY);
+  // The key appears once, as the listener's own (a string holding it would be escaped).
+  if (at < 0 || shell.indexOf(VHOSTS_KEY, at + 1) >= 0) return canonicalText({ ...l, virtualHosts: hashes });
+  const split = at + VHOSTS_KEY.length - 1;
+  return `${shell.slice(0, split)}${hashes.length > 0 ? `"${hashes.join('","')}"` : ''}${shell.slice(split)}`;
 }
 
 /** The hashes of a frozen listener's virtual hosts, in order. */

@@ -143,7 +143,8 @@ export function withVirtualHostsSpliced(
   if (!isFrozen(config) || base === undefined || !('virtualHosts' in base) || !isFrozen(base)) return undefined;
   const before = base.virtualHosts;
   if (start < 0 || deleteCount < 0 || start + deleteCount > before.length || !inserted.every(isFrozen)) return undefined;
-  const virtualHosts = Object.freeze([...before.slice(0, start), ...inserted, ...before.slice(start + deleteCount)]) as VirtualHost[];
+  // concat: one native copy of the list, however long.
+  const virtualHosts = Object.freeze(before.slice(0, start).concat(inserted, before.slice(start + deleteCount))) as VirtualHost[];
   const l = Object.freeze({ ...base, virtualHosts }) as HttpListener;
   if (inserted.length === deleteCount) {
     const changed: number[] = [];
