@@ -148,6 +148,23 @@ describe('NatsBus on a real nats-server', () => {
     expect(restarted.stats().shardPuts).toBeLessThanOrEqual(2);
   });
 
+  it('two writers of one key: each put lands on top of the other\'s, the latest is what the bucket holds', async () => {
+    const a = await controller();
+    const b = await controller();
+    const config = (n: number) => contractConfig(n, 'east');
+    const watched: (ConfigEntry | null)[] = [];
+    const reader = await controller();
+    const first = await a.putConfig(key, config(1));
+    const second = await b.putConfig(key, config(2)); // a's memory of the key is now stale
+    const third = await a.putConfig(key, config(3));
+    expect([first.changed, second.changed, third.changed]).toEqual([true, true, true]);
+    expect(third.revision).toBeGreaterThan(second.revision);
+    expect(await a.putConfig(key, config(3))).toMatchObject({ changed: false, revision: third.revision });
+    const stop = reader.watchConfigs('east', ({ entry }) => watched.push(entry));
+    await eventually(() => expect(watched.at(-1)?.hash).toBe(configHash(config(3))));
+    stop();
+  });
+
   it('gives a watcher that starts after 100 changes exactly the latest revision', async () => {
     const hub = await controller({ gcEvery: 0 });
     let last = 0;

@@ -97,6 +97,10 @@ const MIN_HISTORY = 10;
 export class NatsBus implements Bus, ConfigPinStore {
   private closed = false;
   private readonly followers = new Set<KvFollower>();
+  /** Revision and hash of the manifest this bus last wrote, by manifest key. */
+  private readonly lastManifests = new Map<string, { revision: number; hash: string }>();
+  /** Rollback holds as followed since the first `listPins` (see there). */
+  private pinCache: PinCache | undefined;
   private readonly watchers = new Set<ConfigWatcher>();
   private readonly subscriptions = new Set<Subscription>();
   /** Writes (puts, deletes, garbage collection) run one at a time. */
@@ -180,8 +184,11 @@ export class NatsBus implements Bus, ConfigPinStore {
     return this.write(`putConfig ${mk}`, async () => {
       const hash = configHash(config);
       for (let attempt = 1; ; attempt++) {
-        const current = await this.configKv.get(mk);
-        if (current?.operation === 'PUT') {
+        // What this bus wrote last under the key, when the hash differs: no need to read the key
+        // first (the put below fails if anyone wrote it since, and the next attempt reads it).
+        const mine = this.lastManifests.get(mk);
+        const current = attempt === 1 && mine !== undefined && mine.hash !== hash ? { operation: 'PUT' as const, revision: mine.revision, value: undefined } : await this.configKv.get(mk);
+        if (current?.operation === 'PUT' && current.value !== undefined) {
           const stored = decodeManifest(current.value);
           if (stored.ok && stored.value.hash === hash) return { key: { ...key }, revision: current.revision, hash, config, changed: false };
         }
@@ -202,6 +209,7 @@ export class NatsBus implements Bus, ConfigPinStore {
         try {
           // Optimistic concurrency: fails if another writer changed the key since we read it.
           const revision = await this.configKv.put(mk, manifestText, { previousSeq: current?.revision ?? 0 });
+          this.lastManifests.set(mk, { revision, hash });
           this.counters.kvPuts++;
           this.counters.manifestPuts++;
           this.noteChange(key.cluster);
@@ -221,6 +229,7 @@ export class NatsBus implements Bus, ConfigPinStore {
       const current = await this.configKv.get(mk);
       if (current?.operation !== 'PUT') return;
       await this.configKv.delete(mk);
+      this.lastManifests.delete(mk);
       this.counters.manifestDeletes++;
       this.noteChange(key.cluster);
     });
@@ -343,6 +352,7 @@ export class NatsBus implements Bus, ConfigPinStore {
     const k = pinKey(pin.key);
     await this.write(`putPin ${k}`, async () => {
       await this.configKv.put(k, JSON.stringify(pin));
+      this.pinCache?.wrote(k, pin);
     });
   }
 
@@ -351,12 +361,28 @@ export class NatsBus implements Bus, ConfigPinStore {
     const k = pinKey(key);
     await this.write(`deletePin ${k}`, async () => {
       const current = await this.configKv.get(k);
-      if (current?.operation === 'PUT') await this.configKv.delete(k);
+      if (current?.operation !== 'PUT') return;
+      await this.configKv.delete(k);
+      this.pinCache?.wrote(k, null);
     });
   }
 
+  /**
+   * The rollback holds (of one cluster, or all), by key. The first call reads them from the
+   * bucket and starts following their keys; once the follower has caught up, calls answer from
+   * what it delivered (a controller asks before every build: a listing costs a consumer and a
+   * read per key, several milliseconds). Holds this bus puts or deletes count at once; holds
+   * written by another process count once the follower delivers them (a millisecond or so).
+   */
   async listPins(cluster?: string): Promise<ConfigPin[]> {
     this.assertOpen('listPins');
+    const followed = this.followPins();
+    if (followed.synced) {
+      return [...followed.pins]
+        .filter(([, pin]) => cluster === undefined || pin.key.cluster === cluster)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([, pin]) => pin);
+    }
     try {
       await this.whenConnected('listPins');
       const out: ConfigPin[] = [];
@@ -371,6 +397,30 @@ export class NatsBus implements Bus, ConfigPinStore {
     } catch (e) {
       throw operationError('listPins', pinFilter(cluster), e);
     }
+  }
+
+  private followPins(): PinCache {
+    if (this.pinCache) return this.pinCache;
+    const cache = new PinCache();
+    this.pinCache = cache;
+    const follower = followKv({
+      js: this.js,
+      bucket: CONFIG_BUCKET,
+      filter: pinFilter(),
+      onChange: (c) => {
+        if (c.operation !== 'PUT') return cache.delivered(c.key, null);
+        const decoded = decodeConfigPin(c.value);
+        if (decoded.ok && pinKey(decoded.value.key) === c.key) return cache.delivered(c.key, decoded.value);
+        this.onError(new BusDataError({ key: c.key, message: `rollback hold refused: ${decoded.ok ? 'its key does not match' : decoded.error}` }));
+        cache.delivered(c.key, null);
+      },
+      onSynced: () => {
+        cache.synced = true;
+      },
+      onError: (e) => this.onError(operationError('listPins', pinFilter(), e)),
+    });
+    this.followers.add(follower);
+    return cache;
   }
 
   // ───────────────────────────── acks and heartbeats ─────────────────────────────
@@ -671,4 +721,36 @@ async function runLimited<T>(items: readonly T[], limit: number, fn: (item: T) =
     while (next < items.length) await fn(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * The rollback holds a follower delivered, with this process's own writes counted at once: until
+ * the follower delivers a write of the same kind for a key this process wrote, older changes of
+ * that key it delivers are skipped (they come before the write in stream order).
+ */
+class PinCache {
+  synced = false;
+  readonly pins = new Map<string, ConfigPin>();
+  private readonly ahead = new Map<string, 'put' | 'delete'>();
+
+  /** This process stored (or, with null, deleted) the hold under `key`. */
+  wrote(key: string, pin: ConfigPin | null): void {
+    this.ahead.set(key, pin ? 'put' : 'delete');
+    this.set(key, pin);
+  }
+
+  /** The follower delivered a change of `key` (null: deleted, purged or unreadable). */
+  delivered(key: string, pin: ConfigPin | null): void {
+    const ahead = this.ahead.get(key);
+    if (ahead !== undefined) {
+      if (ahead !== (pin ? 'put' : 'delete')) return;
+      this.ahead.delete(key);
+    }
+    this.set(key, pin);
+  }
+
+  private set(key: string, pin: ConfigPin | null): void {
+    if (pin) this.pins.set(key, pin);
+    else this.pins.delete(key);
+  }
 }

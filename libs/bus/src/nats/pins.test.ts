@@ -49,6 +49,31 @@ describe('NatsBus rollback holds and heartbeat outcomes', () => {
     stop();
   });
 
+  it('lists holds another process puts and deletes, once they come through, and its own at once', async () => {
+    const key = { cluster: 'north', namespace: 'default', name: 'gw' };
+    const entry = await hub.putConfig(key, contractConfig(1, 'north'));
+    const pin: ConfigPin = { key, restoredRevision: entry.revision, hash: entry.hash, supersededHash: 'def', at: '2025-01-01T00:00:00Z' };
+    expect(await hub.listPins('north')).toEqual([]);
+    const cli = await NatsBus.connect({ servers: server.url, onError: () => undefined });
+    try {
+      await cli.putPin(pin);
+      await eventually(async () => expect(await hub.listPins('north')).toEqual([pin]));
+      await cli.deletePin(key);
+      await eventually(async () => expect(await hub.listPins('north')).toEqual([]));
+      // Its own writes count at once, whatever the follower has delivered so far.
+      for (let i = 0; i < 5; i++) {
+        await hub.putPin(pin);
+        expect(await hub.listPins('north')).toEqual([pin]);
+        await hub.deletePin(key);
+        expect(await hub.listPins('north')).toEqual([]);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await hub.listPins('north')).toEqual([]);
+    } finally {
+      await cli.close();
+    }
+  });
+
   it('closes promptly while the server is away', async () => {
     const other = await startNatsServer();
     let disconnected = false;

@@ -30,11 +30,11 @@ export const contractConfig = (generation: number, cluster = 'east'): GatewayCon
 });
 
 /** Polls `check` until it passes (bounded). */
-export async function eventually(check: () => void, timeoutMs = 10_000): Promise<void> {
+export async function eventually(check: () => void | Promise<void>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      check();
+      await check();
       return;
     } catch (e) {
       if (Date.now() > deadline) throw e;
