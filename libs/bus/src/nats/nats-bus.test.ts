@@ -230,6 +230,24 @@ describe('NatsBus on a real nats-server', () => {
     expect(errorText()).toBe('');
   });
 
+  it('collects garbage while changes keep coming without a quiet moment, after ten times gcEvery changes', async () => {
+    const hub = await controller({ gcEvery: 2, gcQuietMs: 600_000, shardOptions: { targetShardBytes: 1024 } });
+    const base = generateLargeGatewayConfig({ routes: 100, seed: 5, cluster: 'east' });
+    const names = routeNames(base);
+    let config = base;
+    for (let i = 0; i < 19; i++) {
+      config = editRoute(config, names[i]!, i);
+      await hub.putConfig(key, config);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(hub.stats().shardsPurged).toBe(0); // due since the 2nd change, waiting for a quiet moment
+    config = editRoute(config, names[19]!, 19);
+    await hub.putConfig(key, config);
+    await eventually(() => expect(hub.stats().shardsPurged).toBeGreaterThan(0));
+    for (const h of await hub.configHistory(key)) await hub.configAt(key, h.revision);
+    expect(errorText()).toBe('');
+  });
+
   it('follows on after nats-server is killed (-9) and restarted, catching up with what changed meanwhile', async () => {
     const hub = await controller({ reconnectBackoff: { minMs: 50, maxMs: 200 } });
     // The agent reaches the server through a gate that stays shut after the restart, so the

@@ -49,9 +49,12 @@ export interface NatsBusOptions extends NatsConnectOptions {
   shardOptions?: Omit<ShardOptions, 'hash'>;
   /**
    * Shard garbage collection runs in the background after this many changed puts and deletes in
-   * a cluster (default 10). 0: only when `collectGarbage` is called.
+   * a cluster (default 10), once the cluster has had no change for `gcQuietMs`, or at the latest
+   * after ten times as many changes. 0: only when `collectGarbage` is called.
    */
   gcEvery?: number;
+  /** Quiet time before a due garbage collection runs (default 200 ms): a collection holds up the puts queued behind it. */
+  gcQuietMs?: number;
   /** Errors that have no caller to reject: undecodable values, handler exceptions, watch restarts. */
   onError?: (error: unknown) => void;
   /** Timeout of JetStream requests (ms). Default 10 s. */
@@ -108,6 +111,8 @@ export class NatsBus implements Bus, ConfigPinStore {
   /** Shard ids known to be stored, per cluster (loaded on the first put of a cluster). */
   private readonly storedShards = new Map<string, Set<string>>();
   private readonly changesSinceGc = new Map<string, number>();
+  /** Due garbage collections waiting for a quiet moment, per cluster. */
+  private readonly gcTimers = new Map<string, NodeJS.Timeout>();
   private readonly background = new Set<Promise<unknown>>();
   private readonly readers: ShardReader[] = [];
   /** With `jetstreamDomain`: recreates the watches when the domain answers again (see domain-link-monitor.ts). */
@@ -315,7 +320,7 @@ export class NatsBus implements Bus, ConfigPinStore {
 
   /**
    * Purges the shards of `cluster` that no manifest revision in the history refers to. Runs by
-   * itself after `gcEvery` changes; safe at any time (writes wait for it).
+   * itself after `gcEvery` changes and a quiet moment; safe at any time (writes wait for it).
    */
   async collectGarbage(cluster: string): Promise<{ purged: number; kept: number }> {
     this.assertOpen('collectGarbage');
@@ -543,6 +548,8 @@ export class NatsBus implements Bus, ConfigPinStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const t of this.gcTimers.values()) clearTimeout(t);
+    this.gcTimers.clear();
     this.domainLink?.stop();
     for (const f of this.followers) f.stop();
     for (const w of this.watchers) w.stop();
@@ -661,15 +668,27 @@ export class NatsBus implements Bus, ConfigPinStore {
     const n = (this.changesSinceGc.get(cluster) ?? 0) + 1;
     this.changesSinceGc.set(cluster, n);
     const every = this.options.gcEvery ?? 10;
-    if (every > 0 && n >= every && this.jsm) {
-      this.changesSinceGc.set(cluster, 0);
-      // Queued behind the current write (write() chains), never awaited by it.
-      const gc = Promise.resolve()
-        .then(() => (this.closed ? undefined : this.collectGarbage(cluster)))
-        .catch((e: unknown) => this.onError(e));
-      this.background.add(gc);
-      void gc.finally(() => this.background.delete(gc));
-    }
+    if (every <= 0 || n < every || !this.jsm) return;
+    // A collection holds up the writes queued behind it: it waits for a quiet moment, unless
+    // changes keep coming for ten times as long.
+    clearTimeout(this.gcTimers.get(cluster));
+    if (n >= every * 10) return this.startGarbageCollection(cluster);
+    const timer = setTimeout(() => this.startGarbageCollection(cluster), this.options.gcQuietMs ?? 200);
+    timer.unref();
+    this.gcTimers.set(cluster, timer);
+  }
+
+  private startGarbageCollection(cluster: string): void {
+    clearTimeout(this.gcTimers.get(cluster));
+    this.gcTimers.delete(cluster);
+    if (this.closed) return;
+    this.changesSinceGc.set(cluster, 0);
+    // Queued behind the current write (write() chains), never awaited by it.
+    const gc = Promise.resolve()
+      .then(() => (this.closed ? undefined : this.collectGarbage(cluster)))
+      .catch((e: unknown) => this.onError(e));
+    this.background.add(gc);
+    void gc.finally(() => this.background.delete(gc));
   }
 
   private checkSize(key: string, text: string): void {
