@@ -230,6 +230,28 @@ describe('NatsBus on a real nats-server', () => {
     expect(errorText()).toBe('');
   });
 
+  it('purges at most gcMaxPurges shards per collection; the next ones purge the rest, never a referenced shard', async () => {
+    const hub = await controller({ gcEvery: 0, gcMaxPurges: 2, shardOptions: { targetShardBytes: 1024 } });
+    const base = generateLargeGatewayConfig({ routes: 100, seed: 6, cluster: 'east' });
+    const names = routeNames(base);
+    let config = base;
+    for (let i = 0; i < 16; i++) {
+      config = editRoute(config, names[(i * 13) % names.length]!, i);
+      await hub.putConfig(key, config);
+    }
+    const runs: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const { purged } = await hub.collectGarbage('east');
+      runs.push(purged);
+      if (purged === 0) break;
+    }
+    expect(runs.length).toBeGreaterThan(2);
+    expect(runs.every((n) => n <= 2)).toBe(true);
+    expect(runs.at(-1)).toBe(0);
+    for (const h of await hub.configHistory(key)) await hub.configAt(key, h.revision);
+    expect(errorText()).toBe('');
+  });
+
   it('collects garbage while changes keep coming without a quiet moment, after ten times gcEvery changes', async () => {
     const hub = await controller({ gcEvery: 2, gcQuietMs: 600_000, shardOptions: { targetShardBytes: 1024 } });
     const base = generateLargeGatewayConfig({ routes: 100, seed: 5, cluster: 'east' });

@@ -55,6 +55,8 @@ export interface NatsBusOptions extends NatsConnectOptions {
   gcEvery?: number;
   /** Quiet time before a due garbage collection runs (default 200 ms): a collection holds up the puts queued behind it. */
   gcQuietMs?: number;
+  /** Shards purged by one garbage collection at most (default 32); more are left for the next, due at the next change. */
+  gcMaxPurges?: number;
   /** Errors that have no caller to reject: undecodable values, handler exceptions, watch restarts. */
   onError?: (error: unknown) => void;
   /** Timeout of JetStream requests (ms). Default 10 s. */
@@ -336,15 +338,21 @@ export class NatsBus implements Bus, ConfigPinStore {
         if (!decoded.ok) return { purged: 0, kept: -1 };
         for (const id of decoded.value.shards) referenced.add(id);
       }
-      const stored = await this.listShardIds(cluster);
+      // The shards stored are known since the first put of the cluster (one writer of shards).
+      const stored = await this.storedShardIds(cluster);
       const stale = [...stored].filter((id) => !referenced.has(id));
+      // A bounded number per run: the puts queued behind it wait. The rest go in the next runs.
+      const max = this.options.gcMaxPurges ?? 32;
+      if (stale.length > max) {
+        stale.length = max;
+        this.changesSinceGc.set(cluster, Math.max(0, (this.options.gcEvery ?? 10) - 1));
+      }
       await runLimited(stale, 16, async (id) => {
         // A stream purge by subject leaves no marker behind (a KV purge would).
         await jsm.streams.purge(CONFIG_STREAM, { filter: `$KV.${CONFIG_BUCKET}.${shardKey(cluster, id)}` });
         stored.delete(id);
         this.counters.shardsPurged++;
       });
-      this.storedShards.set(cluster, stored);
       return { purged: stale.length, kept: stored.size };
     });
   }
