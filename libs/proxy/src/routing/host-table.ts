@@ -96,13 +96,6 @@ export function hostWithoutPort(value: string | undefined): string {
   }
   if (end > 0 && value.charCodeAt(end - 1) === 46) end--;
   const host = end === value.length ? value : value.slice(0, end);
-  return hasUpper(host) ? host.toLowerCase() : host;
-}
-
-function hasUpper(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 65 && c <= 90) return true;
-  }
-  return false;
+  // toLowerCase returns the very string when nothing changes (no copy), in one native scan.
+  return host.toLowerCase();
 }

@@ -29,6 +29,8 @@ function isUnreserved(c: number): boolean {
  */
 export function normalizePath(path: string): string | null {
   if (path.length === 0 || path.charCodeAt(0) !== 47) return null;
+  // Fast path, two native scans: no escape and no "/." (so no dot segment) → already normal.
+  if (path.indexOf('%') < 0 && path.indexOf('/.') < 0) return path;
   let needsWork = false;
   for (let i = 0; i < path.length; i++) {
     const c = path.charCodeAt(i);

@@ -34,6 +34,8 @@ interface Candidate<T> {
   readonly pathValue: string;
   /** An Exact entry (kept here so that matching does not read the IR entry). */
   readonly isExact: boolean;
+  /** No method, header or query condition: the path decides alone. */
+  readonly unconditional: boolean;
 }
 
 /** The router's answer: the winning entry, its rule, and where it sits in the IR. */
@@ -55,24 +57,33 @@ class PrefixNode<T> {
 const SMALL_BUCKET = 8;
 
 /**
- * The Exact and PathPrefix entries whose path starts with one first segment ("/api/v1" and
- * "/api" → "api"; "/" → ""). A small bucket is scanned in index order, comparing each path in
- * place; a large one is indexed like a router of its own (exact map, then a trie of the
- * following segments).
+ * The Exact and PathPrefix entries whose first path segment has one hash ("/api/v1" and
+ * "/api" → hash of "api"; "/" → hash of ""). The segment itself is not kept: two segments whose
+ * hashes collide share a bucket, and each candidate's own full-path comparison tells them apart
+ * (so a request never compares its segment with the bucket's, one cold string less per request).
+ * A small bucket is scanned in index order, comparing each path in place; a large one is indexed
+ * like a router of its own (exact map, then a trie of the segments from the first one).
  */
 class Bucket<T> {
   /** Every entry of the bucket, in index order. */
   readonly list: Candidate<T>[] = [];
+  /** `list[0]`, held here too: a request whose route is its bucket's first entry reads no list. */
+  first: Candidate<T> | null = null;
   exact: Map<string, Candidate<T>[]> | null = null;
   trie: PrefixNode<T> | null = null;
-  constructor(readonly seg: string) {}
+  constructor(readonly hash: number) {}
 }
 
-/** FNV-1a of `s[from, to)`, read in place. */
+/** FNV-1a of `s[from, to)`, read in place, cut to 30 bits (a small integer, stored unboxed). */
 function hashRange(s: string, from: number, to: number): number {
   let h = 0x811c9dc5;
   for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+  return h & 0x3fffffff;
+}
+
+/** @internal the hash under which a path's first segment is bucketed (tests build collisions with it). */
+export function firstSegmentHash(path: string): number {
+  return hashRange(path, 1, firstSegmentEnd(path));
 }
 
 /** End of the first segment of a path ("/a/b" → 2, "/" → 1): the next "/" after the leading one, or the end. */
@@ -86,6 +97,11 @@ function underPrefix(path: string, prefix: string): boolean {
   return path.startsWith(prefix) && (path.length === prefix.length || path.charCodeAt(prefix.length) === 47);
 }
 
+/** Whether a normalized request path matches an Exact or PathPrefix (other than "/") candidate. */
+function pathMatches<T>(c: Candidate<T>, path: string): boolean {
+  return c.isExact ? path === c.pathValue : underPrefix(path, c.pathValue);
+}
+
 /** Query parameters of the request being matched, parsed at most once and only if a candidate asks (no allocation otherwise). */
 let currentQuery: string | null = null;
 let currentParams: URLSearchParams | undefined;
@@ -95,36 +111,37 @@ let currentParams: URLSearchParams | undefined;
  *
  * Layout (flat, so that a request touches few objects and allocates nothing): PathPrefix "/"
  * entries in one list; every other Exact and PathPrefix entry in the bucket of its first path
- * segment, found through an open-addressing table of the segment's hash (the request's first
- * segment is hashed and compared in place, never sliced); RegularExpression entries in one
- * ordered list.
+ * segment's hash, found in an open-addressing table of buckets (the request's first segment is
+ * hashed in place, never sliced); RegularExpression entries in one ordered list. Empty lists are
+ * null, so that a request does not read them.
  */
 export class Router<T> {
-  private readonly rootPrefix: Candidate<T>[] = [];
-  private readonly buckets: Bucket<T>[] = [];
-  private readonly regex: Candidate<T>[] = [];
-  /** Bucket index + 1 by hash of its segment (0: empty slot); length a power of two. */
-  private slots = new Int32Array(2);
+  private rootPrefix: Candidate<T>[] | null = null;
+  private regex: Candidate<T>[] | null = null;
+  /** Buckets by slot (hash & mask, then the next slots); null: empty slot. Length a power of two. */
+  private slots: (Bucket<T> | null)[] = [null, null];
   private mask = 1;
+  private count = 0;
 
   /** @internal use {@link compileRouter}. Entries must be added in index order. */
   add(c: Candidate<T>): void {
     const type = c.entry.path.type;
     if (type === 'RegularExpression') {
-      this.regex.push(c);
+      (this.regex ??= []).push(c);
     } else if (type === 'PathPrefix' && c.pathValue === '/') {
-      this.rootPrefix.push(c);
+      (this.rootPrefix ??= []).push(c);
     } else {
       const v = c.pathValue;
-      const end = firstSegmentEnd(v);
-      this.bucketFor(v, end, true)!.list.push(c);
+      const b = this.bucketFor(hashRange(v, 1, firstSegmentEnd(v)));
+      b.list.push(c);
+      b.first ??= c;
     }
   }
 
   /** @internal the index of large buckets (after every `add`). */
   seal(): void {
-    for (const b of this.buckets) {
-      if (b.list.length <= SMALL_BUCKET) continue;
+    for (const b of this.slots) {
+      if (b === null || b.list.length <= SMALL_BUCKET) continue;
       b.exact = new Map();
       b.trie = new PrefixNode<T>();
       for (const c of b.list) {
@@ -134,10 +151,10 @@ export class Router<T> {
           list.push(c);
           continue;
         }
-        // "/seg/b/c" → the trie below this bucket's segment: "b", "c".
+        // "/a/b/c" → the trie's "a", "b", "c" (the first segment too: a bucket may hold several).
         let node = b.trie;
         const segs = c.pathValue.split('/');
-        for (let i = 2; i < segs.length; i++) {
+        for (let i = 1; i < segs.length; i++) {
           const seg = segs[i]!;
           let next = node.children.get(seg);
           if (next === undefined) node.children.set(seg, (next = new PrefixNode<T>()));
@@ -148,33 +165,36 @@ export class Router<T> {
     }
   }
 
-  private bucketFor(path: string, end: number, create: boolean): Bucket<T> | undefined {
-    const len = end - 1;
-    let i = hashRange(path, 1, end) & this.mask;
+  /** The bucket of a hash, created if missing (compile time only). */
+  private bucketFor(hash: number): Bucket<T> {
+    let i = hash & this.mask;
     for (;;) {
-      const slot = this.slots[i]!;
-      if (slot === 0) break;
-      const b = this.buckets[slot - 1]!;
-      if (b.seg.length === len && path.startsWith(b.seg, 1)) return b;
+      const b = this.slots[i]!;
+      if (b === null) break;
+      if (b.hash === hash) return b;
       i = (i + 1) & this.mask;
     }
-    if (!create) return undefined;
-    const b = new Bucket<T>(path.slice(1, end));
-    this.buckets.push(b);
-    if (this.buckets.length * 2 > this.slots.length) this.rehash();
-    else this.slots[i] = this.buckets.length;
+    const b = new Bucket<T>(hash);
+    this.count++;
+    if (this.count * 2 > this.slots.length) {
+      this.rehash(b);
+    } else {
+      this.slots[i] = b;
+    }
     return b;
   }
 
-  private rehash(): void {
-    const size = this.slots.length * 2;
-    this.slots = new Int32Array(size);
+  private rehash(added: Bucket<T>): void {
+    const old = this.slots;
+    const size = old.length * 2;
+    this.slots = new Array<Bucket<T> | null>(size).fill(null);
     this.mask = size - 1;
-    this.buckets.forEach((b, k) => {
-      let i = hashRange(b.seg, 0, b.seg.length) & this.mask;
-      while (this.slots[i] !== 0) i = (i + 1) & this.mask;
-      this.slots[i] = k + 1;
-    });
+    for (const b of [...old, added]) {
+      if (b === null) continue;
+      let i = b.hash & this.mask;
+      while (this.slots[i] !== null) i = (i + 1) & this.mask;
+      this.slots[i] = b;
+    }
   }
 
   /**
@@ -186,56 +206,75 @@ export class Router<T> {
     currentQuery = query;
     currentParams = undefined;
     let best: Candidate<T> | null = null;
-    const end = firstSegmentEnd(path);
-    const bucket = this.buckets.length > 0 ? this.bucketFor(path, end, false) : undefined;
-    if (bucket !== undefined) {
-      if (bucket.trie === null) {
-        for (const c of bucket.list) {
-          const v = c.pathValue;
-          if (c.isExact ? path === v : underPrefix(path, v)) {
-            if (conditionsMatch(c, method, req)) {
-              best = c;
-              break;
+    if (this.count > 0) {
+      const end = firstSegmentEnd(path);
+      const hash = hashRange(path, 1, end);
+      const slots = this.slots;
+      const mask = this.mask;
+      let i = hash & mask;
+      let bucket = slots[i]!;
+      while (bucket !== null && bucket.hash !== hash) {
+        i = (i + 1) & mask;
+        bucket = slots[i]!;
+      }
+      if (bucket !== null) {
+        if (bucket.trie === null) {
+          const first = bucket.first!;
+          if (pathMatches(first, path) && (first.unconditional || conditionsMatch(first, method, req))) {
+            best = first;
+          } else {
+            const list = bucket.list;
+            for (let k = 1; k < list.length; k++) {
+              const c = list[k]!;
+              if (pathMatches(c, path) && (c.unconditional || conditionsMatch(c, method, req))) {
+                best = c;
+                break;
+              }
             }
           }
+        } else {
+          best = matchLarge(bucket, path, method, req);
         }
-      } else {
-        best = this.matchLarge(bucket, path, end, method, req);
       }
     }
-    if (this.rootPrefix.length > 0) best = firstMatching(this.rootPrefix, best, method, req);
-    for (const c of this.regex) {
-      if (best !== null && c.index >= best.index) break;
-      if (c.pathRe!.test(path) && conditionsMatch(c, method, req)) {
-        best = c;
-        break;
+    if (this.rootPrefix !== null) best = firstMatching(this.rootPrefix, best, method, req);
+    const regex = this.regex;
+    if (regex !== null) {
+      for (let k = 0; k < regex.length; k++) {
+        const c = regex[k]!;
+        if (best !== null && c.index >= best.index) break;
+        if (c.pathRe!.test(path) && conditionsMatch(c, method, req)) {
+          best = c;
+          break;
+        }
       }
-    }
-    return best;
-  }
-
-  private matchLarge(bucket: Bucket<T>, path: string, end: number, method: string, req: HeaderCarrier): Candidate<T> | null {
-    let best: Candidate<T> | null = null;
-    const exactList = bucket.exact!.get(path);
-    if (exactList !== undefined) best = firstMatching(exactList, best, method, req);
-    let node: PrefixNode<T> | undefined = bucket.trie!;
-    if (node.candidates.length > 0) best = firstMatching(node.candidates, best, method, req);
-    let start = end + 1;
-    while (start <= path.length) {
-      let next = path.indexOf('/', start);
-      if (next < 0) next = path.length;
-      if (next === start && next === path.length) break; // trailing "/": nothing more to match
-      node = node.children.get(path.slice(start, next));
-      if (node === undefined) break;
-      if (node.candidates.length > 0) best = firstMatching(node.candidates, best, method, req);
-      start = next + 1;
     }
     return best;
   }
 }
 
+/** A large bucket: its exact map, then its trie walked along the request's segments. */
+function matchLarge<T>(bucket: Bucket<T>, path: string, method: string, req: HeaderCarrier): Candidate<T> | null {
+  let best: Candidate<T> | null = null;
+  const exactList = bucket.exact!.get(path);
+  if (exactList !== undefined) best = firstMatching(exactList, best, method, req);
+  let node: PrefixNode<T> | undefined = bucket.trie!;
+  let start = 1;
+  while (start <= path.length) {
+    let next = path.indexOf('/', start);
+    if (next < 0) next = path.length;
+    if (next === start && next === path.length) break; // trailing "/": nothing more to match
+    node = node.children.get(path.slice(start, next));
+    if (node === undefined) break;
+    if (node.candidates.length > 0) best = firstMatching(node.candidates, best, method, req);
+    start = next + 1;
+  }
+  return best;
+}
+
 function firstMatching<T>(list: readonly Candidate<T>[], best: Candidate<T> | null, method: string, req: HeaderCarrier): Candidate<T> | null {
-  for (const c of list) {
+  for (let k = 0; k < list.length; k++) {
+    const c = list[k]!;
     if (best !== null && c.index >= best.index) return best;
     if (conditionsMatch(c, method, req)) return c;
   }
@@ -244,9 +283,12 @@ function firstMatching<T>(list: readonly Candidate<T>[], best: Candidate<T> | nu
 
 function conditionsMatch<T>(c: Candidate<T>, method: string, req: HeaderCarrier): boolean {
   if (c.method !== null && c.method !== method) return false;
-  if (c.headers !== null) {
-    for (const h of c.headers) {
-      const v = firstHeader(req.rawHeaders, h.name);
+  const headers = c.headers;
+  if (headers !== null) {
+    const raw = req.rawHeaders;
+    for (let k = 0; k < headers.length; k++) {
+      const h = headers[k]!;
+      const v = firstHeader(raw, h.name);
       if (v === undefined || !valueMatches(h, v)) return false;
     }
   }
@@ -285,6 +327,28 @@ function compileValue(m: ValueMatch, lowerCaseName: boolean): ValueCondition {
   };
 }
 
+/**
+ * Compiled condition lists shared by every router of the process: the same list of conditions
+ * (e.g. one header match repeated by thousands of routes) is one set of objects, which stays in
+ * the CPU cache instead of one cold copy per route. The lists are immutable (a RegExp without
+ * the g or y flag keeps no state between tests). Bounded: emptied when it grows past
+ * {@link SHARED_CONDITIONS_MAX} distinct lists (only sharing is lost, never correctness).
+ */
+const sharedConditions = new Map<string, readonly ValueCondition[]>();
+const SHARED_CONDITIONS_MAX = 4096;
+
+function compileValues(list: readonly ValueMatch[] | undefined, lowerCaseName: boolean): readonly ValueCondition[] | null {
+  if (list === undefined || list.length === 0) return null;
+  const key = JSON.stringify([lowerCaseName, list.map((m) => [m.type, m.name, m.value])]);
+  let shared = sharedConditions.get(key);
+  if (shared === undefined) {
+    if (sharedConditions.size >= SHARED_CONDITIONS_MAX) sharedConditions.clear();
+    shared = Object.freeze(list.map((m) => Object.freeze(compileValue(m, lowerCaseName))));
+    sharedConditions.set(key, shared);
+  }
+  return shared;
+}
+
 /** A RegularExpression from the IR must match the whole value. */
 export function anchored(source: string): RegExp {
   return new RegExp(`^(?:${source})$`);
@@ -307,16 +371,20 @@ export function compileRouter<T>(matches: readonly MatchEntry[], rules: readonly
   matches.forEach((entry, index) => {
     const rule = rules[entry.rule];
     if (rule === undefined) throw new Error(`match ${index} refers to rule ${entry.rule}, which does not exist`);
+    const method = entry.method ?? null;
+    const headers = compileValues(entry.headers, true);
+    const query = compileValues(entry.queryParams, false);
     router.add({
       index,
       entry,
       rule,
-      method: entry.method ?? null,
-      headers: entry.headers?.length ? entry.headers.map((h) => compileValue(h, true)) : null,
-      query: entry.queryParams?.length ? entry.queryParams.map((p) => compileValue(p, false)) : null,
+      method,
+      headers,
+      query,
       pathRe: entry.path.type === 'RegularExpression' ? anchored(entry.path.value) : null,
       pathValue: normalizeRoutePath(entry.path.type, entry.path.value),
       isExact: entry.path.type === 'Exact',
+      unconditional: method === null && headers === null && query === null,
     });
   });
   router.seal();
