@@ -72,6 +72,8 @@ export interface StatusWriter {
   apply(changed: readonly StatusUpdate[], removed: readonly string[]): void;
   /** Resolves when no write is in flight or waiting for a retry. */
   idle(): Promise<void>;
+  /** Objects whose status is being written, waits for a retry, or failed last (one actor each; done writes keep none). */
+  pending(): number;
   counts(): StatusWriteCounts;
   /** Successful status writes so far. */
   writeCount(): number;
@@ -107,6 +109,20 @@ function classify(e: unknown): StatusWriteFailure {
   return new StatusWriteFailure('transient', (e as Error)?.message ?? String(e));
 }
 
+/**
+ * What a status write needs of an object: identity, resourceVersion and status — not its spec,
+ * which the status subresource ignores (one copy of every route's spec is the cache's).
+ */
+function statusView(o: Obj): Obj {
+  const { name, namespace, uid, resourceVersion, generation } = o.metadata ?? {};
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: { name, ...(namespace !== undefined ? { namespace } : {}), ...(uid !== undefined ? { uid } : {}), ...(resourceVersion !== undefined ? { resourceVersion } : {}), ...(generation !== undefined ? { generation } : {}) },
+    ...(o.status !== undefined ? { status: o.status } : {}),
+  };
+}
+
 const conditionOf = (conds: unknown, type: string): Obj | undefined => (Array.isArray(conds) ? conds.find((c: Obj) => c?.type === type) : undefined);
 
 export function createStatusWriter(options: StatusWriterOptions): StatusWriter {
@@ -117,7 +133,7 @@ export function createStatusWriter(options: StatusWriterOptions): StatusWriter {
   const counter = new Counter({ name: 'portway_status_writes_total', help: 'Status subresource writes by kind and result (written, skipped, conflict, failed).', labelNames: ['kind', 'result'], registers: [metrics] });
   const counts: StatusWriteCounts = { writes: 0, byKind: {}, skipped: 0, conflicts: 0, failed: 0 };
   const events = options.events === false ? undefined : new EventRecorder(client, log, { component: 'portway-controller', ...options.events });
-  /** The object as the last read or write returned it, by key: a write after our own write needs no read. */
+  /** The object as the last read or write returned it (its status view), by key: a write after our own write needs no read. */
   const known = new Map<string, Obj>();
   const actors = new Map<string, Actor<AnyStateMachine>>();
   let kinds: Promise<Map<string, ServedKind>> | undefined;
@@ -183,14 +199,14 @@ export function createStatusWriter(options: StatusWriterOptions): StatusWriter {
       const live = start ?? normalizeObject(kind, await client.request<Obj>('GET', path));
       const merged = mergeStatus(live.status, request.status as Obj, controllerName);
       if (!statusDiffers(live.status, merged)) {
-        known.set(key, live);
+        known.set(key, statusView(live));
         counts.skipped++;
         counter.inc({ kind: kindName, result: 'skipped' });
         return;
       }
       try {
         const written = await client.request<Obj>('PUT', `${path}/status`, { body: { ...normalizeObject(kind, live), status: merged } });
-        known.set(key, normalizeObject(kind, written));
+        known.set(key, statusView(normalizeObject(kind, written)));
         counts.writes++;
         counts.byKind[kindName] = (counts.byKind[kindName] ?? 0) + 1;
         counter.inc({ kind: kindName, result: 'written' });
@@ -230,6 +246,13 @@ export function createStatusWriter(options: StatusWriterOptions): StatusWriter {
     if (!busy) idleWaiters.splice(0).forEach((r) => r());
   };
 
+  /** Stops and forgets the actor of `key` if it is still that key's actor and still idle. */
+  const retire = (key: string, actor: Actor<AnyStateMachine>) => {
+    if (actors.get(key) !== actor || actor.getSnapshot().value !== 'idle') return;
+    actor.stop();
+    actors.delete(key);
+  };
+
   const actorFor = (key: string): Actor<AnyStateMachine> => {
     let actor = actors.get(key);
     if (!actor) {
@@ -242,7 +265,13 @@ export function createStatusWriter(options: StatusWriterOptions): StatusWriter {
         log.warn({ object: `${e.object.kind} ${e.object.namespace ?? ''}/${e.object.name}`, attempts: e.attempts, error: e.error }, 'status write failed');
       });
       actor.on('status.dropped', (e: any) => log.debug({ object: `${e.object.kind} ${e.object.namespace ?? ''}/${e.object.name}`, reason: e.reason }, 'status write dropped'));
-      actor.subscribe(() => checkIdle());
+      const own = actor;
+      actor.subscribe((snapshot) => {
+        // Back to idle with nothing queued: the actor is let go (thousands of routes would keep
+        // thousands of idle actors); the next request for the key starts a new one.
+        if (snapshot.value === 'idle') queueMicrotask(() => retire(key, own));
+        checkIdle();
+      });
       actor.start();
       actors.set(key, actor);
     }
@@ -276,6 +305,7 @@ export function createStatusWriter(options: StatusWriterOptions): StatusWriter {
         checkIdle();
       });
     },
+    pending: () => actors.size,
     counts: () => ({ ...counts, byKind: { ...counts.byKind } }),
     writeCount: () => counts.writes,
     eventCounts: () => events?.counts() ?? { created: 0, dropped: 0 },

@@ -66,6 +66,30 @@ describe('status writer', () => {
     expect(await writer.metrics.getSingleMetricAsString('portway_status_writes_total')).toContain('portway_status_writes_total{kind="Gateway",result="written"} 2');
   });
 
+  it('keeps no actor for an object once its status is written, and starts one again for its next write', async () => {
+    const { server, writer } = await setup();
+    for (let i = 0; i < 30; i++) server.create(httpRoute(`r${i}`, ['gw']));
+    const routeStatus = (reason: string) => ({ parents: [{ parentRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'default', name: 'gw' }, controllerName: CONTROLLER, conditions: [{ type: 'Accepted', status: 'True', reason, message: reason, observedGeneration: 1, lastTransitionTime: T0 }] }] });
+    const all = (reason: string) => Array.from({ length: 30 }, (_, i) => ({ kind: 'HTTPRoute', namespace: 'default', name: `r${i}`, status: routeStatus(reason) }));
+    writer.apply(all('Accepted'), []);
+    expect(writer.pending()).toBe(30);
+    await writer.idle();
+    await new Promise((r) => setImmediate(r));
+    expect(writer.pending()).toBe(0);
+    expect(statusWrites()).toBe(30);
+    const gets = server.countRequests({ verb: 'get' });
+    writer.apply(all('Accepted').slice(0, 3).map((u) => ({ ...u, status: routeStatus('Again') })), []);
+    await writer.idle();
+    await new Promise((r) => setImmediate(r));
+    expect(writer.pending()).toBe(0);
+    expect(statusWrites()).toBe(33);
+    const r2 = server.get('gateway.networking.k8s.io/v1', 'HTTPRoute', 'default', 'r2')!;
+    expect(r2.status.parents[0].conditions[0].reason).toBe('Again');
+    // The second writes started from what the first ones answered (no read), and the spec is as it was.
+    expect(server.countRequests({ verb: 'get' })).toBe(gets);
+    expect(r2.spec.parentRefs).toEqual([expect.objectContaining({ name: 'gw' })]);
+  });
+
   it('retries conflicts: re-reads the object and merges again', async () => {
     const { server, writer } = await setup();
     server.faults.injectErrors({ count: 2, kind: 'HTTPRoute', subresource: 'status' });
