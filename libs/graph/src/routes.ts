@@ -65,6 +65,8 @@ export function buildRoutes(inputs: RouteInputs, memo?: RouteMemo): RouteNode[] 
   const gateways = new Map(inputs.gateways.map((g) => [g.key, g]));
   const sets = new Map(inputs.listenerSets.map((s) => [s.key, s]));
   const out: RouteNode[] = [];
+  let http = false;
+  let grpc = false;
 
   for (const route of inputs.routes) {
     if (!inputs.routeKinds.includes(route.kind)) continue;
@@ -74,10 +76,14 @@ export function buildRoutes(inputs: RouteInputs, memo?: RouteMemo): RouteNode[] 
       node = buildRoute(route, inputs, gateways, sets);
       memo?.store(route, node);
     }
-    if (node !== null) out.push(node);
+    if (node === null) continue;
+    out.push(node);
+    if (node.kind === 'HTTPRoute') http = true;
+    else if (node.kind === 'GRPCRoute') grpc = true;
   }
 
-  const routes = resolveHttpGrpcConflicts(out);
+  // Without routes of both kinds there is no HTTP/GRPC conflict to look for.
+  const routes = http && grpc ? resolveHttpGrpcConflicts(out) : out;
   countAttachedRoutes(routes, inputs.gateways, inputs.listenerSets);
   recordPolicyAncestors(routes, inputs.tlsPolicies);
   recordPolicyAncestors(routes, inputs.trafficPolicies);
