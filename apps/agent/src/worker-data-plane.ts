@@ -23,7 +23,17 @@ export interface WorkerDataPlaneOptions {
   applyTimeoutMs?: number;
   /** ClusterSet client certificate the workers present to other clusters' east-west gateways. */
   eastWest?: EastWestClientTls;
+  /**
+   * Largest semi-space of a worker's young generation, MiB (V8's `--max-semi-space-size`;
+   * default {@link WORKER_SEMI_SPACE_MIB}). A worker's young objects are requests' short-lived
+   * garbage and, once per apply, the decoding of what it was sent: with V8's default (16 MiB) a
+   * large apply leaves the young generation grown for good, up to 48 MiB resident per worker.
+   */
+  semiSpaceMiB?: number;
 }
+
+/** Default semi-space of a worker (see {@link WorkerDataPlaneOptions.semiSpaceMiB}). */
+export const WORKER_SEMI_SPACE_MIB = 2;
 
 interface Pending {
   /** The config set of this apply (a worker that asks for a resend gets all of it again). */
@@ -59,6 +69,7 @@ export class WorkerDataPlane implements DataPlane {
     cluster.setupPrimary({
       exec: options.workerScript ?? fileURLToPath(new URL('./worker.js', import.meta.url)),
       silent: false,
+      execArgv: [...process.execArgv.filter((a) => !a.startsWith('--max-semi-space-size')), `--max-semi-space-size=${options.semiSpaceMiB ?? WORKER_SEMI_SPACE_MIB}`],
     });
   }
 

@@ -23,6 +23,14 @@ describe('WeightedPicker', () => {
     expect(new WeightedPicker([{ item: 'a', weight: 0 }]).pick()).toBeUndefined();
     expect(new WeightedPicker<string>([]).pick()).toBeUndefined();
   });
+  it('always picks the only entry with a weight, whatever the draw', () => {
+    const p = new WeightedPicker([
+      { item: 'zero', weight: 0 },
+      { item: 'only', weight: 5 },
+    ]);
+    expect(p.total).toBe(5);
+    for (const r of [0, 0.5, 0.999]) expect(p.pick(r)).toBe('only');
+  });
 });
 
 describe('RetryBudget', () => {

@@ -1,20 +1,23 @@
 /**
  * Weighted random choice, compiled once: entries with weight 0 are never chosen; when every
  * weight is 0 (or the list is empty) `pick` returns undefined.
+ *
+ * Memory: one is compiled per rule, so its lists are exactly as long as needed (no growth slack),
+ * and a picker of one entry (most rules) shares one empty list of cumulative weights.
  */
 export class WeightedPicker<T> {
-  private readonly items: T[] = [];
-  private readonly cumulative: number[] = [];
+  private readonly items: readonly T[];
+  private readonly cumulative: readonly number[];
   readonly total: number;
 
   constructor(entries: readonly { item: T; weight: number }[]) {
+    const kept = entries.every((e) => e.weight > 0) ? entries : entries.filter((e) => e.weight > 0);
     let sum = 0;
-    for (const e of entries) {
-      if (e.weight <= 0) continue;
-      sum += e.weight;
-      this.items.push(e.item);
-      this.cumulative.push(sum);
-    }
+    // map: arrays of exactly their length.
+    const cumulative = kept.map((e) => (sum += e.weight));
+    this.items = kept.map((e) => e.item);
+    // `pick` reads cumulative weights only to choose among two or more.
+    this.cumulative = cumulative.length > 1 ? cumulative : NO_WEIGHTS;
     this.total = sum;
   }
 
@@ -34,3 +37,5 @@ export class WeightedPicker<T> {
     return this.items[lo];
   }
 }
+
+const NO_WEIGHTS: readonly number[] = Object.freeze([]);

@@ -75,6 +75,18 @@ describe('HeaderPlan', () => {
     expect(h).toEqual({ 'set-cookie': ['a=1', 'b=2'], x: 'from-b' });
     expect(HeaderPlan.compile([{}])).toBeNull();
   });
+  it('merges plans of several operations each, keeping every operation in order', () => {
+    const a = HeaderPlan.compile([{ set: [{ name: 'X-A', value: '1' }], remove: ['X-C'] }, { add: [{ name: 'x-a', value: '2' }] }]);
+    const b = HeaderPlan.compile([{ remove: ['x-a'] }, { add: [{ name: 'X-A', value: '3' }] }]);
+    const h: HeaderObject = { 'x-a': 'old', 'x-c': 'gone', 'x-d': 'kept' };
+    a!.apply(h);
+    expect(h).toEqual({ 'x-a': '1,2', 'x-d': 'kept' });
+    const merged = HeaderPlan.merge(a, b)!;
+    const h2: HeaderObject = { 'x-a': 'old', 'x-c': 'gone' };
+    merged.apply(h2);
+    expect(h2).toEqual({ 'x-a': '3' });
+    expect(merged.drop).toEqual(new Set(['x-a', 'x-c']));
+  });
 });
 
 describe('CorsPolicy', () => {
