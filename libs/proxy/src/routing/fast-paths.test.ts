@@ -87,6 +87,48 @@ describe("a bucket's first entry", () => {
   });
 });
 
+describe('small buckets compare path keys before paths', () => {
+  it('matches deep and long paths (past what a key holds) like short ones', () => {
+    const deep = `/d${'/x'.repeat(20)}`;
+    const long = `/l/${'y'.repeat(3000)}`;
+    const router = compileRouter<number>(
+      [
+        { rule: 0, path: { type: 'Exact', value: deep } },
+        { rule: 1, path: { type: 'PathPrefix', value: `/d${'/x'.repeat(14)}` } },
+        { rule: 2, path: { type: 'PathPrefix', value: long } },
+        { rule: 3, path: { type: 'Exact', value: '/l/' } },
+        { rule: 4, path: { type: 'PathPrefix', value: '/l' } },
+      ],
+      [0, 1, 2, 3, 4],
+    );
+    expect(at(router, deep)).toBe(0);
+    expect(at(router, `${deep}/x`)).toBe(1);
+    expect(at(router, `/d${'/x'.repeat(14)}`)).toBe(1);
+    expect(at(router, `/d${'/x'.repeat(13)}`)).toBeNull();
+    expect(at(router, `${long}/z`)).toBe(2);
+    expect(at(router, `${long}z`)).toBe(4);
+    expect(at(router, '/l/')).toBe(3);
+    expect(at(router, '/l')).toBe(4);
+    expect(at(router, '/lx')).toBeNull();
+  });
+
+  it('tells apart paths of the same length and depth', () => {
+    const router = compileRouter<number>(
+      [
+        { rule: 0, path: { type: 'Exact', value: '/a/bc' } },
+        { rule: 1, path: { type: 'PathPrefix', value: '/a/bd' } },
+        { rule: 2, path: { type: 'PathPrefix', value: '/a' } },
+      ],
+      [0, 1, 2],
+    );
+    expect(at(router, '/a/bc')).toBe(0);
+    expect(at(router, '/a/bc/x')).toBe(2);
+    expect(at(router, '/a/bd/x')).toBe(1);
+    expect(at(router, '/a/be')).toBe(2);
+    expect(at(router, '/')).toBeNull();
+  });
+});
+
 describe('condition lists shared between routers', () => {
   it('gives each router the answer of its own conditions', () => {
     const header = (value: string): MatchEntry['headers'] => [{ type: 'Exact', name: 'x-env', value }];

@@ -56,23 +56,38 @@ class PrefixNode<T> {
 /** Buckets holding more candidates than this get their own exact map and segment trie. */
 const SMALL_BUCKET = 8;
 
+/*
+ * A path key: what a small bucket knows of each entry's path, packed in one int, so that the
+ * entries whose path cannot match are passed over without reading their objects or strings
+ * (each a likely cache miss on a large table). Bits 0-10: length; bit 11: Exact; bits 12-15:
+ * number of "/" in the path; bit 16: no key (path too long or too deep: compare the strings).
+ */
+const KEY_LEN_MAX = 0x7ff;
+const KEY_EXACT = 0x800;
+const KEY_SLASHES_SHIFT = 12;
+/** Most "/" a keyed path may hold; also how many prefix hashes a request records. */
+const KEY_SLASHES_MAX = 15;
+const KEY_NONE = 0x10000;
+
 /**
- * The Exact and PathPrefix entries whose first path segment has one hash ("/api/v1" and
- * "/api" → hash of "api"; "/" → hash of ""). The segment itself is not kept: two segments whose
- * hashes collide share a bucket, and each candidate's own full-path comparison tells them apart
- * (so a request never compares its segment with the bucket's, one cold string less per request).
- * A small bucket is scanned in index order, comparing each path in place; a large one is indexed
+ * The Exact and PathPrefix entries whose first segment (with its leading "/") has one hash
+ * ("/api/v1" and "/api" → hash of "/api"; "/" → hash of "/"). The segment itself is not kept: two
+ * segments whose hashes collide share a bucket, and each entry's own full-path comparison tells
+ * them apart. A small bucket holds each entry's path key and path hash (`keys`: key, hash, key,
+ * hash...), compared with the request's prefix hashes before any string; a large one is indexed
  * like a router of its own (exact map, then a trie of the segments from the first one).
  */
 class Bucket<T> {
   /** Every entry of the bucket, in index order. */
   readonly list: Candidate<T>[] = [];
-  /** `list[0]`, held here too: a request whose route is its bucket's first entry reads no list. */
-  first: Candidate<T> | null = null;
+  /** Per entry of `list`: its path key and its path hash (small buckets, after `seal`). */
+  keys: Int32Array = EMPTY_KEYS;
   exact: Map<string, Candidate<T>[]> | null = null;
   trie: PrefixNode<T> | null = null;
   constructor(readonly hash: number) {}
 }
+
+const EMPTY_KEYS = new Int32Array(0);
 
 /** FNV-1a of `s[from, to)`, read in place, cut to 30 bits (a small integer, stored unboxed). */
 function hashRange(s: string, from: number, to: number): number {
@@ -83,13 +98,54 @@ function hashRange(s: string, from: number, to: number): number {
 
 /** @internal the hash under which a path's first segment is bucketed (tests build collisions with it). */
 export function firstSegmentHash(path: string): number {
-  return hashRange(path, 1, firstSegmentEnd(path));
+  return hashRange(path, 0, firstSegmentEnd(path));
 }
 
 /** End of the first segment of a path ("/a/b" → 2, "/" → 1): the next "/" after the leading one, or the end. */
 function firstSegmentEnd(path: string): number {
   const end = path.indexOf('/', 1);
   return end < 0 ? path.length : end;
+}
+
+/** The path key of a normalized Exact or PathPrefix value (see KEY_*). */
+function pathKey(value: string, exact: boolean): number {
+  let slashes = 0;
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) === 47) slashes++;
+  if (value.length > KEY_LEN_MAX || slashes > KEY_SLASHES_MAX) return KEY_NONE;
+  return value.length | (exact ? KEY_EXACT : 0) | (slashes << KEY_SLASHES_SHIFT);
+}
+
+/**
+ * The request's whole-segment prefixes, recorded by `recordPrefixes`: prefix `n` is the path up
+ * to (not including) its (n+1)th "/", or the whole path; `prefixLen[n]` its length and
+ * `prefixHash[n]` its hash (n = 1 .. prefixCount). A prefix with n "/" is the only one an entry
+ * path with n "/" can equal. Reused by every request (no allocation).
+ */
+const prefixLen = new Int32Array(KEY_SLASHES_MAX + 1);
+const prefixHash = new Int32Array(KEY_SLASHES_MAX + 1);
+let prefixCount = 0;
+
+/** One pass over the path (it starts with "/"): the hashes of its first KEY_SLASHES_MAX whole-segment prefixes. */
+function recordPrefixes(path: string): void {
+  let h = Math.imul(0x811c9dc5 ^ 47, 0x01000193);
+  let n = 0;
+  for (let i = 1; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 47) {
+      n++;
+      prefixLen[n] = i;
+      prefixHash[n] = h & 0x3fffffff;
+      if (n === KEY_SLASHES_MAX) {
+        prefixCount = n;
+        return;
+      }
+    }
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  n++;
+  prefixLen[n] = path.length;
+  prefixHash[n] = h & 0x3fffffff;
+  prefixCount = n;
 }
 
 /** Whether a normalized request path falls under a normalized PathPrefix value (a whole-segment prefix). */
@@ -111,9 +167,9 @@ let currentParams: URLSearchParams | undefined;
  *
  * Layout (flat, so that a request touches few objects and allocates nothing): PathPrefix "/"
  * entries in one list; every other Exact and PathPrefix entry in the bucket of its first path
- * segment's hash, found in an open-addressing table of buckets (the request's first segment is
- * hashed in place, never sliced); RegularExpression entries in one ordered list. Empty lists are
- * null, so that a request does not read them.
+ * segment's hash, found in an open-addressing table of buckets (the request's path is hashed in
+ * place in one pass, never sliced); RegularExpression entries in one ordered list. Empty lists
+ * are null, so that a request does not read them.
  */
 export class Router<T> {
   private rootPrefix: Candidate<T>[] | null = null;
@@ -131,21 +187,26 @@ export class Router<T> {
     } else if (type === 'PathPrefix' && c.pathValue === '/') {
       (this.rootPrefix ??= []).push(c);
     } else {
-      const v = c.pathValue;
-      const b = this.bucketFor(hashRange(v, 1, firstSegmentEnd(v)));
-      b.list.push(c);
-      b.first ??= c;
+      this.bucketOf(firstSegmentHash(c.pathValue)).list.push(c);
     }
   }
 
-  /** @internal the index of large buckets (after every `add`). */
+  /** @internal the keys of small buckets and the index of large ones (after every `add`). */
   seal(): void {
     for (const b of this.slots) {
-      if (b === null || b.list.length <= SMALL_BUCKET) continue;
+      if (b === null) continue;
+      if (b.list.length <= SMALL_BUCKET) {
+        b.keys = new Int32Array(b.list.length * 2);
+        b.list.forEach((c, k) => {
+          b.keys[2 * k] = pathKey(c.pathValue, c.isExact);
+          b.keys[2 * k + 1] = hashRange(c.pathValue, 0, c.pathValue.length);
+        });
+        continue;
+      }
       b.exact = new Map();
       b.trie = new PrefixNode<T>();
       for (const c of b.list) {
-        if (c.entry.path.type === 'Exact') {
+        if (c.isExact) {
           let list = b.exact.get(c.pathValue);
           if (list === undefined) b.exact.set(c.pathValue, (list = []));
           list.push(c);
@@ -166,7 +227,7 @@ export class Router<T> {
   }
 
   /** The bucket of a hash, created if missing (compile time only). */
-  private bucketFor(hash: number): Bucket<T> {
+  private bucketOf(hash: number): Bucket<T> {
     let i = hash & this.mask;
     for (;;) {
       const b = this.slots[i]!;
@@ -207,8 +268,8 @@ export class Router<T> {
     currentParams = undefined;
     let best: Candidate<T> | null = null;
     if (this.count > 0) {
-      const end = firstSegmentEnd(path);
-      const hash = hashRange(path, 1, end);
+      recordPrefixes(path);
+      const hash = prefixHash[1]!;
       const slots = this.slots;
       const mask = this.mask;
       let i = hash & mask;
@@ -217,25 +278,7 @@ export class Router<T> {
         i = (i + 1) & mask;
         bucket = slots[i]!;
       }
-      if (bucket !== null) {
-        if (bucket.trie === null) {
-          const first = bucket.first!;
-          if (pathMatches(first, path) && (first.unconditional || conditionsMatch(first, method, req))) {
-            best = first;
-          } else {
-            const list = bucket.list;
-            for (let k = 1; k < list.length; k++) {
-              const c = list[k]!;
-              if (pathMatches(c, path) && (c.unconditional || conditionsMatch(c, method, req))) {
-                best = c;
-                break;
-              }
-            }
-          }
-        } else {
-          best = matchLarge(bucket, path, method, req);
-        }
-      }
+      if (bucket !== null) best = bucket.trie === null ? matchSmall(bucket, path, method, req) : matchLarge(bucket, path, method, req);
     }
     if (this.rootPrefix !== null) best = firstMatching(this.rootPrefix, best, method, req);
     const regex = this.regex;
@@ -251,6 +294,28 @@ export class Router<T> {
     }
     return best;
   }
+}
+
+/**
+ * A small bucket, in index order: an entry is read only when its path key and hash agree with
+ * the request's prefix of as many "/" (then its path string is compared, as hashes may collide).
+ * `recordPrefixes` has run for this path.
+ */
+function matchSmall<T>(bucket: Bucket<T>, path: string, method: string, req: HeaderCarrier): Candidate<T> | null {
+  const keys = bucket.keys;
+  for (let j = 0; j < keys.length; j += 2) {
+    const key = keys[j]!;
+    if (key !== KEY_NONE) {
+      const slashes = key >>> KEY_SLASHES_SHIFT;
+      if (slashes > prefixCount) continue;
+      const len = key & KEY_LEN_MAX;
+      if (prefixLen[slashes] !== len || prefixHash[slashes] !== keys[j + 1]) continue;
+      if ((key & KEY_EXACT) !== 0 && len !== path.length) continue;
+    }
+    const c = bucket.list[j >> 1]!;
+    if (pathMatches(c, path) && (c.unconditional || conditionsMatch(c, method, req))) return c;
+  }
+  return null;
 }
 
 /** A large bucket: its exact map, then its trie walked along the request's segments. */
