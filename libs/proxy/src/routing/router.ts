@@ -80,14 +80,14 @@ const KEY_NONE = 0x10000;
 class Bucket<T> {
   /** Every entry of the bucket, in index order. */
   readonly list: Candidate<T>[] = [];
-  /** Per entry of `list`: its path key and its path hash (small buckets, after `seal`). */
-  keys: Int32Array = EMPTY_KEYS;
+  /** Per entry of `list`: its path key and its path hash (small buckets, after `seal`; small integers). */
+  keys: readonly number[] = EMPTY_KEYS;
   exact: Map<string, Candidate<T>[]> | null = null;
   trie: PrefixNode<T> | null = null;
   constructor(readonly hash: number) {}
 }
 
-const EMPTY_KEYS = new Int32Array(0);
+const EMPTY_KEYS: readonly number[] = [];
 
 /** FNV-1a of `s[from, to)`, read in place, cut to 30 bits (a small integer, stored unboxed). */
 function hashRange(s: string, from: number, to: number): number {
@@ -175,9 +175,11 @@ export class Router<T> {
   private rootPrefix: Candidate<T>[] | null = null;
   private regex: Candidate<T>[] | null = null;
   /** Buckets by slot (hash & mask, then the next slots); null: empty slot. Length a power of two. */
-  private slots: (Bucket<T> | null)[] = [null, null];
-  private mask = 1;
+  private slots: (Bucket<T> | null)[] = [];
+  private mask = 0;
   private count = 0;
+  /** Compile time only: the buckets by hash, until `seal` lays them out in `slots`. */
+  private building: Map<number, Bucket<T>> | null = new Map();
 
   /** @internal use {@link compileRouter}. Entries must be added in index order. */
   add(c: Candidate<T>): void {
@@ -187,74 +189,63 @@ export class Router<T> {
     } else if (type === 'PathPrefix' && c.pathValue === '/') {
       (this.rootPrefix ??= []).push(c);
     } else {
-      this.bucketOf(firstSegmentHash(c.pathValue)).list.push(c);
+      const hash = firstSegmentHash(c.pathValue);
+      const building = this.building!;
+      let b = building.get(hash);
+      if (b === undefined) building.set(hash, (b = new Bucket<T>(hash)));
+      b.list.push(c);
     }
   }
 
   /** @internal the keys of small buckets and the index of large ones (after every `add`). */
   seal(): void {
-    for (const b of this.slots) {
-      if (b === null) continue;
-      if (b.list.length <= SMALL_BUCKET) {
-        b.keys = new Int32Array(b.list.length * 2);
-        b.list.forEach((c, k) => {
-          b.keys[2 * k] = pathKey(c.pathValue, c.isExact);
-          b.keys[2 * k + 1] = hashRange(c.pathValue, 0, c.pathValue.length);
-        });
-        continue;
-      }
-      b.exact = new Map();
-      b.trie = new PrefixNode<T>();
-      for (const c of b.list) {
-        if (c.isExact) {
-          let list = b.exact.get(c.pathValue);
-          if (list === undefined) b.exact.set(c.pathValue, (list = []));
-          list.push(c);
-          continue;
-        }
-        // "/a/b/c" → the trie's "a", "b", "c" (the first segment too: a bucket may hold several).
-        let node = b.trie;
-        const segs = c.pathValue.split('/');
-        for (let i = 1; i < segs.length; i++) {
-          const seg = segs[i]!;
-          let next = node.children.get(seg);
-          if (next === undefined) node.children.set(seg, (next = new PrefixNode<T>()));
-          node = next;
-        }
-        node.candidates.push(c);
-      }
-    }
-  }
-
-  /** The bucket of a hash, created if missing (compile time only). */
-  private bucketOf(hash: number): Bucket<T> {
-    let i = hash & this.mask;
-    for (;;) {
-      const b = this.slots[i]!;
-      if (b === null) break;
-      if (b.hash === hash) return b;
-      i = (i + 1) & this.mask;
-    }
-    const b = new Bucket<T>(hash);
-    this.count++;
-    if (this.count * 2 > this.slots.length) {
-      this.rehash(b);
-    } else {
-      this.slots[i] = b;
-    }
-    return b;
-  }
-
-  private rehash(added: Bucket<T>): void {
-    const old = this.slots;
-    const size = old.length * 2;
+    const buckets = this.building!;
+    this.building = null;
+    this.count = buckets.size;
+    // A table at most half full, so that a probe ends soon at an empty slot.
+    let size = 2;
+    while (size < buckets.size * 2) size *= 2;
     this.slots = new Array<Bucket<T> | null>(size).fill(null);
     this.mask = size - 1;
-    for (const b of [...old, added]) {
-      if (b === null) continue;
+    for (const b of buckets.values()) {
       let i = b.hash & this.mask;
       while (this.slots[i] !== null) i = (i + 1) & this.mask;
       this.slots[i] = b;
+      this.index(b);
+    }
+  }
+
+  /** The keys of a small bucket, the exact map and trie of a large one. */
+  private index(b: Bucket<T>): void {
+    const list = b.list;
+    if (list.length <= SMALL_BUCKET) {
+      const keys: number[] = [];
+      for (let k = 0; k < list.length; k++) {
+        const v = list[k]!.pathValue;
+        keys.push(pathKey(v, list[k]!.isExact), hashRange(v, 0, v.length));
+      }
+      b.keys = keys;
+      return;
+    }
+    b.exact = new Map();
+    b.trie = new PrefixNode<T>();
+    for (const c of b.list) {
+      if (c.isExact) {
+        let list = b.exact.get(c.pathValue);
+        if (list === undefined) b.exact.set(c.pathValue, (list = []));
+        list.push(c);
+        continue;
+      }
+      // "/a/b/c" → the trie's "a", "b", "c" (the first segment too: a bucket may hold several).
+      let node = b.trie;
+      const segs = c.pathValue.split('/');
+      for (let i = 1; i < segs.length; i++) {
+        const seg = segs[i]!;
+        let next = node.children.get(seg);
+        if (next === undefined) node.children.set(seg, (next = new PrefixNode<T>()));
+        node = next;
+      }
+      node.candidates.push(c);
     }
   }
 
@@ -404,7 +395,9 @@ const SHARED_CONDITIONS_MAX = 4096;
 
 function compileValues(list: readonly ValueMatch[] | undefined, lowerCaseName: boolean): readonly ValueCondition[] | null {
   if (list === undefined || list.length === 0) return null;
-  const key = JSON.stringify([lowerCaseName, list.map((m) => [m.type, m.name, m.value])]);
+  // Length-prefixed fields: no two different lists share a key, whatever their characters.
+  let key = lowerCaseName ? 'h' : 'q';
+  for (const m of list) key += `${m.type}:${m.name.length}:${m.name}${m.value.length}:${m.value}`;
   let shared = sharedConditions.get(key);
   if (shared === undefined) {
     if (sharedConditions.size >= SHARED_CONDITIONS_MAX) sharedConditions.clear();
