@@ -89,6 +89,9 @@ class Bucket<T> {
 
 const EMPTY_KEYS: readonly number[] = [];
 
+/** A cell of a router's table: a slot's offset, a hash or key (small integers), an entry, a large bucket. */
+type TableCell<T> = number | Candidate<T> | Bucket<T> | null;
+
 /** FNV-1a of `s[from, to)`, read in place, cut to 30 bits (a small integer, stored unboxed). */
 function hashRange(s: string, from: number, to: number): number {
   let h = 0x811c9dc5;
@@ -125,8 +128,8 @@ const prefixLen = new Int32Array(KEY_SLASHES_MAX + 1);
 const prefixHash = new Int32Array(KEY_SLASHES_MAX + 1);
 let prefixCount = 0;
 
-/** One pass over the path (it starts with "/"): the hashes of its first KEY_SLASHES_MAX whole-segment prefixes. */
-function recordPrefixes(path: string): void {
+/** One pass over the path (it starts with "/"): the hashes of its first `depth` (≤ KEY_SLASHES_MAX) whole-segment prefixes. */
+function recordPrefixes(path: string, depth: number): void {
   let h = Math.imul(0x811c9dc5 ^ 47, 0x01000193);
   let n = 0;
   for (let i = 1; i < path.length; i++) {
@@ -135,7 +138,7 @@ function recordPrefixes(path: string): void {
       n++;
       prefixLen[n] = i;
       prefixHash[n] = h & 0x3fffffff;
-      if (n === KEY_SLASHES_MAX) {
+      if (n === depth) {
         prefixCount = n;
         return;
       }
@@ -174,10 +177,18 @@ let currentParams: URLSearchParams | undefined;
 export class Router<T> {
   private rootPrefix: Candidate<T>[] | null = null;
   private regex: Candidate<T>[] | null = null;
-  /** Buckets by slot (hash & mask, then the next slots); null: empty slot. Length a power of two. */
-  private slots: (Bucket<T> | null)[] = [];
+  /**
+   * Every bucket in one array, so that a request reads one object's elements, mostly in one page:
+   * first the slots, `mask + 1` of them (a power of two; hash & mask, then the next ones), each
+   * the offset of its bucket's record in this array or 0 (empty); then the records:
+   * `hash, n, large, key, pathHash, entry` × n for a small bucket (see `matchSmall`), and
+   * `hash, 0, bucket` for a large one (see `matchLarge`).
+   */
+  private table: readonly TableCell<T>[] = [];
   private mask = 0;
   private count = 0;
+  /** The most "/" in a keyed entry path: how many prefixes `recordPrefixes` needs. */
+  private depth = 1;
   /** Compile time only: the buckets by hash, until `seal` lays them out in `slots`. */
   private building: Map<number, Bucket<T>> | null = new Map();
 
@@ -205,14 +216,25 @@ export class Router<T> {
     // A table at most half full, so that a probe ends soon at an empty slot.
     let size = 2;
     while (size < buckets.size * 2) size *= 2;
-    this.slots = new Array<Bucket<T> | null>(size).fill(null);
+    const table: TableCell<T>[] = new Array<TableCell<T>>(size).fill(0);
     this.mask = size - 1;
     for (const b of buckets.values()) {
       let i = b.hash & this.mask;
-      while (this.slots[i] !== null) i = (i + 1) & this.mask;
-      this.slots[i] = b;
+      while (table[i] !== 0) i = (i + 1) & this.mask;
+      table[i] = table.length;
       this.index(b);
+      if (b.trie !== null) {
+        table.push(b.hash, 0, b);
+        continue;
+      }
+      table.push(b.hash, b.list.length, null);
+      for (let k = 0; k < b.list.length; k++) {
+        const key = b.keys[2 * k]!;
+        if (key !== KEY_NONE) this.depth = Math.max(this.depth, key >>> KEY_SLASHES_SHIFT);
+        table.push(key, b.keys[2 * k + 1]!, b.list[k]!);
+      }
     }
+    this.table = table;
   }
 
   /** The keys of a small bucket, the exact map and trie of a large one. */
@@ -259,17 +281,20 @@ export class Router<T> {
     currentParams = undefined;
     let best: Candidate<T> | null = null;
     if (this.count > 0) {
-      recordPrefixes(path);
+      recordPrefixes(path, this.depth);
       const hash = prefixHash[1]!;
-      const slots = this.slots;
+      const table = this.table;
       const mask = this.mask;
       let i = hash & mask;
-      let bucket = slots[i]!;
-      while (bucket !== null && bucket.hash !== hash) {
+      let at = table[i] as number;
+      while (at !== 0 && table[at] !== hash) {
         i = (i + 1) & mask;
-        bucket = slots[i]!;
+        at = table[i] as number;
       }
-      if (bucket !== null) best = bucket.trie === null ? matchSmall(bucket, path, method, req) : matchLarge(bucket, path, method, req);
+      if (at !== 0) {
+        const large = table[at + 2] as Bucket<T> | null;
+        best = large === null ? matchSmall(table, at, path, method, req) : matchLarge(large, path, method, req);
+      }
     }
     if (this.rootPrefix !== null) best = firstMatching(this.rootPrefix, best, method, req);
     const regex = this.regex;
@@ -288,22 +313,22 @@ export class Router<T> {
 }
 
 /**
- * A small bucket, in index order: an entry is read only when its path key and hash agree with
- * the request's prefix of as many "/" (then its path string is compared, as hashes may collide).
- * `recordPrefixes` has run for this path.
+ * A small bucket (its record at `at` in a router's table), in index order: an entry is read only
+ * when its path key and hash agree with the request's prefix of as many "/" (then its path string
+ * is compared, as hashes may collide). `recordPrefixes` has run for this path.
  */
-function matchSmall<T>(bucket: Bucket<T>, path: string, method: string, req: HeaderCarrier): Candidate<T> | null {
-  const keys = bucket.keys;
-  for (let j = 0; j < keys.length; j += 2) {
-    const key = keys[j]!;
+function matchSmall<T>(table: readonly TableCell<T>[], at: number, path: string, method: string, req: HeaderCarrier): Candidate<T> | null {
+  const end = at + 3 + 3 * (table[at + 1] as number);
+  for (let j = at + 3; j < end; j += 3) {
+    const key = table[j] as number;
     if (key !== KEY_NONE) {
       const slashes = key >>> KEY_SLASHES_SHIFT;
       if (slashes > prefixCount) continue;
       const len = key & KEY_LEN_MAX;
-      if (prefixLen[slashes] !== len || prefixHash[slashes] !== keys[j + 1]) continue;
+      if (prefixLen[slashes] !== len || prefixHash[slashes] !== table[j + 1]) continue;
       if ((key & KEY_EXACT) !== 0 && len !== path.length) continue;
     }
-    const c = bucket.list[j >> 1]!;
+    const c = table[j + 2] as Candidate<T>;
     if (pathMatches(c, path) && (c.unconditional || conditionsMatch(c, method, req))) return c;
   }
   return null;
