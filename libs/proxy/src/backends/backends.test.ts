@@ -31,6 +31,19 @@ describe('WeightedPicker', () => {
     expect(p.total).toBe(5);
     for (const r of [0, 0.5, 0.999]) expect(p.pick(r)).toBe('only');
   });
+  it('takes items and weights as two lists, as the entries form would', () => {
+    const items = ['a', 'zero', 'b'];
+    const p = new WeightedPicker(items, [1, 0, 3]);
+    const q = new WeightedPicker([
+      { item: 'a', weight: 1 },
+      { item: 'zero', weight: 0 },
+      { item: 'b', weight: 3 },
+    ]);
+    expect(p.total).toBe(4);
+    for (let i = 0; i < 40; i++) expect(p.pick(i / 40)).toBe(q.pick(i / 40));
+    expect(new WeightedPicker(['x', 'y'], [1, 1]).pick(0.75)).toBe('y');
+    expect(() => new WeightedPicker(['x'], [1, 2])).toThrow(/1 items but 2 weights/);
+  });
 });
 
 describe('RetryBudget', () => {

@@ -342,7 +342,8 @@ export function compileRule(r: HttpRule, backends: ReadonlyMap<string, BackendRu
     mirrors: mirrors.length > 0 ? mirrors : NO_MIRRORS,
     cors,
     corsFirst,
-    picker: new WeightedPicker(refs.map((ref) => ({ item: ref, weight: r.backends[ref.index]!.weight }))),
+    // The picker holds `refs` itself (it is not changed after).
+    picker: new WeightedPicker(refs, r.backends.map((b) => b.weight)),
     refs,
     requestMs: r.timeouts?.requestMs ?? 0,
     backendRequestMs: r.timeouts?.backendRequestMs ?? 0,
