@@ -6,6 +6,7 @@ import { CONTROLLER_NAME, parseHostPort, supportedRouteKinds } from '../defaults
 import { historyAdminRoutes } from '../history/admin-routes.js';
 import { natsHistory } from '../history/nats-history.js';
 import type { Logger } from '../logger.js';
+import { startIdleCompaction } from '../memory/idle-compaction.js';
 import { natsConnectOptions, type NatsCliOptions } from '../nats-options.js';
 import { createResourceSource, type Leadership, type ProviderName, type WiredSource } from '../resource-source.js';
 import { runScopedUntilSignal } from '../run-scoped.js';
@@ -164,6 +165,17 @@ export function runController(options: ControllerCommandOptions, log: Logger) {
       return { status: 200, body: await fn(c) };
     };
     const history = natsHistory(bus);
+    // Memory back after a large build, at the first quiet moment (see idle-compaction.ts).
+    yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        startIdleCompaction({
+          activity: () => term?.controller.counters().builds ?? 0,
+          onCompaction: (r) => log.debug({ heapBeforeMiB: Math.round(r.beforeMiB), heapAfterMiB: Math.round(r.afterMiB), ms: Math.round(r.ms) }, 'heap compacted after a quiet moment'),
+        }),
+      ),
+      (c) => Effect.sync(() => c.stop()),
+    );
+
     const server = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: async () => {
