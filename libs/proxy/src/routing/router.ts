@@ -1,6 +1,6 @@
 /**
- * The per-virtual-host router: Exact and PathPrefix entries in buckets by their first path
- * segment (see `Router`), RegularExpression paths in an ordered list. Every candidate keeps its index in the IR's
+ * The per-virtual-host router: Exact and PathPrefix entries in buckets by the hash of their
+ * first path segment (see `Router`), RegularExpression paths in an ordered list. Every candidate keeps its index in the IR's
  * `matches` list (which is in precedence order), and a request gets the lowest-index candidate
  * whose path, method, headers and query parameters all match: exactly the first entry in IR
  * order, without scanning the entries whose path cannot match.
@@ -73,9 +73,10 @@ const KEY_NONE = 0x10000;
  * The Exact and PathPrefix entries whose first segment (with its leading "/") has one hash
  * ("/api/v1" and "/api" → hash of "/api"; "/" → hash of "/"). The segment itself is not kept: two
  * segments whose hashes collide share a bucket, and each entry's own full-path comparison tells
- * them apart. A small bucket holds each entry's path key and path hash (`keys`: key, hash, key,
- * hash...), compared with the request's prefix hashes before any string; a large one is indexed
- * like a router of its own (exact map, then a trie of the segments from the first one).
+ * them apart. A small bucket gets each entry's path key and path hash (`keys`: key, hash, key,
+ * hash...; `seal` lays them out beside the entries in the router's table), compared with the
+ * request's prefix hashes before any string; a large one is indexed like a router of its own
+ * (exact map, then a trie of the segments from the first one).
  */
 class Bucket<T> {
   /** Every entry of the bucket, in index order. */
