@@ -74,7 +74,7 @@ export class ShardOutbox {
     const shards = new Map<string, string[]>();
     const live = new Set<string>();
     for (const config of configs) {
-      const sharded = shardConfig(config, { have, texts: this.texts });
+      const sharded = shardConfig(config, { have, texts: this.texts, only: 'items' });
       manifests.push(sharded.manifest);
       for (const id of sharded.manifest.shards) live.add(id);
       for (const [id, items] of sharded.shardItems) shards.set(id, items);

@@ -6,6 +6,7 @@ import {
   canonicalText,
   configHash,
   contentHash,
+  deepFreeze,
   isMissingShards,
   SHARDS_API_VERSION,
   ShardAssemblyError,
@@ -152,4 +153,25 @@ describe('shardConfig / assembleConfig', () => {
     expect(() => shardConfig({} as GatewayConfig)).toThrow(/not a GatewayConfig/);
     expect(() => shardConfig(buildConfig(1, 1), { targetShardBytes: 10 })).toThrow(RangeError);
   });
+
+  it('builds only the form asked for (only), with the same manifest and texts', () => {
+    for (const config of [buildConfig(300, 3), deepFreeze(JSON.parse(JSON.stringify(buildConfig(300, 3))) as GatewayConfig)]) {
+      const all = shardConfig(config, { targetShardBytes: 2048 });
+      const items = shardConfig(config, { targetShardBytes: 2048, only: 'items' });
+      const bytes = shardConfig(config, { targetShardBytes: 2048, only: 'bytes' });
+      expect(all.shards.size).toBeGreaterThan(5);
+      expect(items.manifest).toEqual(all.manifest);
+      expect(bytes.manifest).toEqual(all.manifest);
+      expect(items.shardItems).toEqual(all.shardItems);
+      expect(items.shards.size + items.shardBytes.size).toBe(0);
+      expect(bytes.shardBytes).toEqual(all.shardBytes);
+      expect(bytes.shards.size + bytes.shardItems.size).toBe(0);
+      // A holder that has some shards: the same ones are left out.
+      const held = new Set([...all.shards.keys()].slice(0, 3));
+      expect([...shardConfig(config, { targetShardBytes: 2048, only: 'items', have: (id) => held.has(id) }).shardItems.keys()]).toEqual(
+        [...all.shards.keys()].filter((id) => !held.has(id)),
+      );
+    }
+  });
 });
+

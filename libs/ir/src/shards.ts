@@ -108,15 +108,21 @@ export interface ShardOptions {
    * that changed, not its unchanged neighbours again. Costs the memory of those texts.
    */
   texts?: WeakMap<object, string>;
+  /**
+   * Only one form of the built shards is wanted: `'items'` fills `shardItems` alone (`shards` and
+   * `shardBytes` stay empty), `'bytes'` fills `shardBytes` alone. Default: all three. Building a
+   * 10,000-route config, each unwanted form is several megabytes held until the call returns.
+   */
+  only?: 'items' | 'bytes';
 }
 
 export interface ShardedConfig {
   manifest: ConfigManifest;
-  /** Every shard by id (ids that repeat in the manifest appear once here), except those `have` holds. */
+  /** Every shard by id (ids that repeat in the manifest appear once here), except those `have` holds (and none with `only`). */
   shards: Map<string, ConfigShard>;
-  /** Canonical JSON of each shard in `shards`, by id: what a bus stores (its sha256 starts with the id). */
+  /** Canonical JSON of each shard built, by id: what a bus stores (its sha256 starts with the id). Empty with `only: 'items'`. */
   shardBytes: Map<string, string>;
-  /** Canonical JSON of each item of each shard in `shards`, by id (`shardTextOf` joins them into the shard's). */
+  /** Canonical JSON of each item of each shard built, by id (`shardTextOf` joins them into the shard's). Empty with `only: 'bytes'`. */
   shardItems: Map<string, string[]>;
 }
 
@@ -185,6 +191,9 @@ export function shardConfig(config: GatewayConfig, options: ShardOptions = {}): 
   const shards = new Map<string, ConfigShard>();
   const shardBytes = new Map<string, string>();
   const shardItems = new Map<string, string[]>();
+  const only = options.only;
+  /** Ids of the shards built so far (an id that repeats is built once). */
+  const built = new Set<string>();
   const order: string[] = [];
   let current: Pending[] = [];
   let currentBytes = 0;
@@ -205,12 +214,12 @@ export function shardConfig(config: GatewayConfig, options: ShardOptions = {}): 
       if (tokens) rememberShardId(tokens, id);
     }
     order.push(id);
-    if (shards.has(id) || have?.(id)) return;
+    if (built.has(id) || have?.(id)) return;
+    built.add(id);
     texts ??= run.map((p) => textOf(p, options.texts));
-    text ??= shardTextOf(texts);
-    shards.set(id, { items: run.map((p) => p.build()) });
-    shardBytes.set(id, text);
-    shardItems.set(id, texts);
+    if (only === undefined) shards.set(id, { items: run.map((p) => p.build()) });
+    if (only !== 'items') shardBytes.set(id, text ?? shardTextOf(texts));
+    if (only !== 'bytes') shardItems.set(id, texts);
   };
   for (const p of flatten(config, target)) {
     const size = p.info.size;
