@@ -84,6 +84,21 @@ describe('NatsBus on a real nats-server', () => {
     return new Kvm(nc).open(CONFIG_BUCKET);
   };
   const errorText = () => errors.map((e) => (e instanceof Error ? e.message : String(e))).join('\n');
+  /** Puts `count` successive edits of a 100-route config (edit `i` changes route `pick(i)`); returns the last config. */
+  const putEdits = async (hub: NatsBus, seed: number, count: number, pick: (i: number) => number, from = 0) => {
+    const names = routeNames(generateLargeGatewayConfig({ routes: 100, seed, cluster: 'east' }));
+    let config = generateLargeGatewayConfig({ routes: 100, seed, cluster: 'east' });
+    for (let i = 0; i < from + count; i++) {
+      config = editRoute(config, names[pick(i) % names.length]!, i);
+      if (i >= from) await hub.putConfig(key, config);
+    }
+    return config;
+  };
+  /** Every revision the history lists can still be rebuilt (no shard it needs was purged), and nothing was reported. */
+  const expectHistoryIntact = async (hub: NatsBus) => {
+    for (const h of await hub.configHistory(key)) await hub.configAt(key, h.revision);
+    expect(errorText()).toBe('');
+  };
 
   it('carries a 10,000-route config intact; one route edit puts one shard and the manifest; unchanged puts nothing', async () => {
     const hub = await controller();
@@ -218,27 +233,14 @@ describe('NatsBus on a real nats-server', () => {
 
   it('collects garbage by itself after gcEvery changes, never shards still referenced', async () => {
     const hub = await controller({ gcEvery: 3, shardOptions: { targetShardBytes: 1024 } });
-    const base = generateLargeGatewayConfig({ routes: 100, seed: 4, cluster: 'east' });
-    const names = routeNames(base);
-    let config = base;
-    for (let i = 0; i < 14; i++) {
-      config = editRoute(config, names[i]!, i);
-      await hub.putConfig(key, config);
-    }
+    await putEdits(hub, 4, 14, (i) => i);
     await eventually(() => expect(hub.stats().shardsPurged).toBeGreaterThan(0));
-    for (const h of await hub.configHistory(key)) await hub.configAt(key, h.revision);
-    expect(errorText()).toBe('');
+    await expectHistoryIntact(hub);
   });
 
   it('purges at most gcMaxPurges shards per collection; the next ones purge the rest, never a referenced shard', async () => {
     const hub = await controller({ gcEvery: 0, gcMaxPurges: 2, shardOptions: { targetShardBytes: 1024 } });
-    const base = generateLargeGatewayConfig({ routes: 100, seed: 6, cluster: 'east' });
-    const names = routeNames(base);
-    let config = base;
-    for (let i = 0; i < 16; i++) {
-      config = editRoute(config, names[(i * 13) % names.length]!, i);
-      await hub.putConfig(key, config);
-    }
+    await putEdits(hub, 6, 16, (i) => i * 13);
     const runs: number[] = [];
     for (let i = 0; i < 50; i++) {
       const { purged } = await hub.collectGarbage('east');
@@ -248,26 +250,17 @@ describe('NatsBus on a real nats-server', () => {
     expect(runs.length).toBeGreaterThan(2);
     expect(runs.every((n) => n <= 2)).toBe(true);
     expect(runs.at(-1)).toBe(0);
-    for (const h of await hub.configHistory(key)) await hub.configAt(key, h.revision);
-    expect(errorText()).toBe('');
+    await expectHistoryIntact(hub);
   });
 
   it('collects garbage while changes keep coming without a quiet moment, after ten times gcEvery changes', async () => {
     const hub = await controller({ gcEvery: 2, gcQuietMs: 600_000, shardOptions: { targetShardBytes: 1024 } });
-    const base = generateLargeGatewayConfig({ routes: 100, seed: 5, cluster: 'east' });
-    const names = routeNames(base);
-    let config = base;
-    for (let i = 0; i < 19; i++) {
-      config = editRoute(config, names[i]!, i);
-      await hub.putConfig(key, config);
-    }
+    await putEdits(hub, 5, 19, (i) => i);
     await new Promise((r) => setTimeout(r, 300));
     expect(hub.stats().shardsPurged).toBe(0); // due since the 2nd change, waiting for a quiet moment
-    config = editRoute(config, names[19]!, 19);
-    await hub.putConfig(key, config);
+    await putEdits(hub, 5, 1, (i) => i, 19); // the 20th change
     await eventually(() => expect(hub.stats().shardsPurged).toBeGreaterThan(0));
-    for (const h of await hub.configHistory(key)) await hub.configAt(key, h.revision);
-    expect(errorText()).toBe('');
+    await expectHistoryIntact(hub);
   });
 
   it('follows on after nats-server is killed (-9) and restarted, catching up with what changed meanwhile', async () => {
