@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { messageOf } from './file-contribution.js';
-import { FolderModel } from './folder-model.js';
+import { comparePaths, FolderModel } from './folder-model.js';
 import { FolderWatch } from './folder-watch.js';
 import { assertFolder } from './load-folder.js';
 import { scanFolder, signatureOf, type FileSignature, type FolderListing } from './scan-folder.js';
@@ -251,7 +251,7 @@ class WatchedFolderSource implements ResourceSource {
       this.fullScan = true;
       this.schedule(0);
     }
-    toRead.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    toRead.sort((a, b) => comparePaths(a[0], b[0]));
     await forEachLimited(toRead, READ_CONCURRENCY, ([rel, signature]) => this.readOne(rel, signature, now, false));
     for (const rel of gone) if (this.known.has(rel) || this.suspects.has(rel)) this.missing(rel, now);
   }

@@ -149,7 +149,7 @@ export class FolderModel {
   private paths(): readonly string[] {
     if (this.added.length > 0) {
       if (this.added.length * 32 < this.sorted.length) for (const rel of this.added) this.sorted.splice(sortedIndex(this.sorted, rel), 0, rel);
-      else this.sorted = [...this.sorted, ...this.added].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      else this.sorted = [...this.sorted, ...this.added].sort(comparePaths);
       this.added = [];
     }
     return this.sorted;
@@ -212,4 +212,9 @@ function sortedIndex(paths: readonly string[], rel: string): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** Code-point order of `/`-separated paths, independent of locale (the order of `sortedIndex`). */
+export function comparePaths(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

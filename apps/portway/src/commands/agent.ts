@@ -21,7 +21,7 @@ import { decodeManifests } from '../decode.js';
 import { AdminServer } from '@portway/controller';
 import { parseHostPort } from '../defaults.js';
 import type { Logger } from '../logger.js';
-import { startIdleCompaction } from '../memory/idle-compaction.js';
+import { idleCompactionScope } from '../memory/idle-compaction-scope.js';
 import { natsConnectOptions, type NatsCliOptions } from '../nats-options.js';
 import { runScopedUntilSignal } from '../run-scoped.js';
 import { parseAdvertiseList, watchAdvertisedAddresses } from '../advertised-addresses.js';
@@ -224,21 +224,13 @@ export function runAgent(options: AgentCommandOptions, log: Logger) {
       }),
       (a) => Effect.promise(() => a.stop()),
     );
-    // Memory back after a large apply, at the first quiet moment (see idle-compaction.ts).
-    yield* Effect.acquireRelease(
-      Effect.sync(() => {
-        const a = agent!;
-        return startIdleCompaction({
-          activity: () => {
-            let revisions = 0;
-            for (const s of a.serving().values()) revisions += s.revision;
-            return revisions;
-          },
-          onCompaction: (r) => agentLog.debug({ heapBeforeMiB: Math.round(r.beforeMiB), heapAfterMiB: Math.round(r.afterMiB), ms: Math.round(r.ms) }, 'heap compacted after a quiet moment'),
-        });
-      }),
-      (c) => Effect.sync(() => c.stop()),
-    );
+    // Memory back after a large apply, at the first quiet moment (see idle-compaction.ts); its activity the revisions served.
+    const running = agent;
+    yield* idleCompactionScope(() => {
+      let revisions = 0;
+      for (const s of running.serving().values()) revisions += s.revision;
+      return revisions;
+    }, agentLog);
     // Addresses of the agents' Service (load balancer, external IPs, nodes), read from the API server.
     if (advertiseService !== undefined) {
       const selector = advertiseService;

@@ -6,7 +6,7 @@ import { CONTROLLER_NAME, parseHostPort, supportedRouteKinds } from '../defaults
 import { historyAdminRoutes } from '../history/admin-routes.js';
 import { natsHistory } from '../history/nats-history.js';
 import type { Logger } from '../logger.js';
-import { startIdleCompaction } from '../memory/idle-compaction.js';
+import { idleCompactionScope } from '../memory/idle-compaction-scope.js';
 import { natsConnectOptions, type NatsCliOptions } from '../nats-options.js';
 import { createResourceSource, type Leadership, type ProviderName, type WiredSource } from '../resource-source.js';
 import { runScopedUntilSignal } from '../run-scoped.js';
@@ -166,15 +166,7 @@ export function runController(options: ControllerCommandOptions, log: Logger) {
     };
     const history = natsHistory(bus);
     // Memory back after a large build, at the first quiet moment (see idle-compaction.ts).
-    yield* Effect.acquireRelease(
-      Effect.sync(() =>
-        startIdleCompaction({
-          activity: () => term?.controller.counters().builds ?? 0,
-          onCompaction: (r) => log.debug({ heapBeforeMiB: Math.round(r.beforeMiB), heapAfterMiB: Math.round(r.afterMiB), ms: Math.round(r.ms) }, 'heap compacted after a quiet moment'),
-        }),
-      ),
-      (c) => Effect.sync(() => c.stop()),
-    );
+    yield* idleCompactionScope(() => term?.controller.counters().builds ?? 0, log);
 
     const server = yield* Effect.acquireRelease(
       Effect.tryPromise({

@@ -9,7 +9,7 @@ import { createFileSource } from '@portway/provider-file';
 import { decodeManifests } from '../decode.js';
 import { CONTROLLER_NAME, STANDALONE_AGENT, parseHostPort, supportedRouteKinds } from '../defaults.js';
 import type { Logger } from '../logger.js';
-import { startIdleCompaction } from '../memory/idle-compaction.js';
+import { idleCompactionScope } from '../memory/idle-compaction-scope.js';
 import { runScopedUntilSignal } from '../run-scoped.js';
 
 export interface RunOptions {
@@ -90,15 +90,7 @@ export function runStandalone(options: RunOptions, log: Logger) {
     yield* Effect.promise(() => agent.ready());
 
     // Memory back after a large build, at the first quiet moment (see idle-compaction.ts).
-    yield* Effect.acquireRelease(
-      Effect.sync(() =>
-        startIdleCompaction({
-          activity: () => controller.counters().builds,
-          onCompaction: (r) => log.debug({ heapBeforeMiB: Math.round(r.beforeMiB), heapAfterMiB: Math.round(r.afterMiB), ms: Math.round(r.ms) }, 'heap compacted after a quiet moment'),
-        }),
-      ),
-      (c) => Effect.sync(() => c.stop()),
-    );
+    yield* idleCompactionScope(() => controller.counters().builds, log);
 
     const server = yield* Effect.acquireRelease(
       Effect.promise(async () => {

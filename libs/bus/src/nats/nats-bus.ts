@@ -191,13 +191,19 @@ export class NatsBus implements Bus, ConfigPinStore {
     return this.write(`putConfig ${mk}`, async () => {
       const hash = configHash(config);
       for (let attempt = 1; ; attempt++) {
-        // What this bus wrote last under the key, when the hash differs: no need to read the key
-        // first (the put below fails if anyone wrote it since, and the next attempt reads it).
+        // The revision the put expects. When this bus wrote the key last and the hash differs, its
+        // own record will do (the put fails if anyone wrote the key since; the next attempt reads it).
         const mine = this.lastManifests.get(mk);
-        const current = attempt === 1 && mine !== undefined && mine.hash !== hash ? { operation: 'PUT' as const, revision: mine.revision, value: undefined } : await this.configKv.get(mk);
-        if (current?.operation === 'PUT' && current.value !== undefined) {
-          const stored = decodeManifest(current.value);
-          if (stored.ok && stored.value.hash === hash) return { key: { ...key }, revision: current.revision, hash, config, changed: false };
+        let previousSeq: number;
+        if (attempt === 1 && mine !== undefined && mine.hash !== hash) {
+          previousSeq = mine.revision;
+        } else {
+          const current = await this.configKv.get(mk);
+          if (current?.operation === 'PUT') {
+            const stored = decodeManifest(current.value);
+            if (stored.ok && stored.value.hash === hash) return { key: { ...key }, revision: current.revision, hash, config, changed: false };
+          }
+          previousSeq = current?.revision ?? 0;
         }
         const stored = await this.storedShardIds(key.cluster);
         // Only the shards the bucket lacks are built (and, for frozen configs, only those serialized).
@@ -215,7 +221,7 @@ export class NatsBus implements Bus, ConfigPinStore {
         });
         try {
           // Optimistic concurrency: fails if another writer changed the key since we read it.
-          const revision = await this.configKv.put(mk, manifestText, { previousSeq: current?.revision ?? 0 });
+          const revision = await this.configKv.put(mk, manifestText, { previousSeq });
           this.lastManifests.set(mk, { revision, hash });
           this.counters.kvPuts++;
           this.counters.manifestPuts++;
@@ -391,10 +397,9 @@ export class NatsBus implements Bus, ConfigPinStore {
     this.assertOpen('listPins');
     const followed = this.followPins();
     if (followed.synced) {
-      return [...followed.pins]
-        .filter(([, pin]) => cluster === undefined || pin.key.cluster === cluster)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([, pin]) => pin);
+      // Sorted by key, as the listing below is.
+      const pins = [...followed.pins.keys()].sort().map((k) => followed.pins.get(k)!);
+      return cluster === undefined ? pins : pins.filter((pin) => pin.key.cluster === cluster);
     }
     try {
       await this.whenConnected('listPins');
